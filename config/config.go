@@ -1,0 +1,103 @@
+// Package config is Switchboard's single configuration struct: every setting
+// comes from a SWITCHBOARD_-prefixed environment variable with a default, and
+// Validate rejects combinations that cannot work.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"reflect"
+	"strings"
+	"time"
+
+	"github.com/caarlos0/env/v11"
+)
+
+// Prefix is prepended to every environment variable name.
+const Prefix = "SWITCHBOARD_"
+
+// Config holds every runtime setting. Durations are time.Duration and parse
+// from Go duration strings ("30s", "5m").
+type Config struct {
+	DatabaseURL string `env:"DATABASE_URL" help:"PostgreSQL URL (postgres://user@host:5432/db). Empty: embedded SQLite at SQLITE_PATH."`
+	SQLitePath  string `env:"SQLITE_PATH" envDefault:".data/switchboard.db" help:"SQLite file used when DATABASE_URL is empty."`
+
+	HTTPAddr     string `env:"HTTP_ADDR" envDefault:"127.0.0.1:8080" help:"Address the REST API listens on."`
+	MaxBodyBytes int64  `env:"MAX_BODY_BYTES" envDefault:"262144" help:"Largest accepted request body in bytes."`
+
+	TemporalAddress   string `env:"TEMPORAL_ADDRESS" envDefault:"127.0.0.1:7233" help:"Temporal frontend host:port."`
+	TemporalNamespace string `env:"TEMPORAL_NAMESPACE" envDefault:"default" help:"Temporal namespace."`
+	TaskQueue         string `env:"TASK_QUEUE" envDefault:"switchboard" help:"Temporal task queue for workflows and activities."`
+	EmbeddedWorker    bool   `env:"EMBEDDED_WORKER" envDefault:"true" help:"serve also runs a worker in-process, which enables eager workflow start (lowest latency)."`
+	WorkerPollers     int    `env:"WORKER_POLLERS" envDefault:"8" help:"Workflow and activity task pollers per worker."`
+	WorkerConcurrency int    `env:"WORKER_CONCURRENCY" envDefault:"200" help:"Maximum concurrent activities and local activities per worker."`
+
+	AllowInsecureURLs bool          `env:"ALLOW_INSECURE_URLS" envDefault:"false" help:"Allow plain http:// endpoint URLs (tests and dev)."`
+	DeliveryTimeout   time.Duration `env:"DELIVERY_TIMEOUT" envDefault:"30s" help:"Timeout of one webhook delivery attempt."`
+	RetryAfterCap     time.Duration `env:"RETRY_AFTER_CAP" envDefault:"1h" help:"Longest Retry-After (429/503) that is honoured."`
+	IdempotencyWindow time.Duration `env:"IDEMPOTENCY_WINDOW" envDefault:"24h" help:"How long an event idempotency key is remembered."`
+	SweepInterval     time.Duration `env:"SWEEP_INTERVAL" envDefault:"15s" help:"How often the worker re-dispatches deliveries whose workflow never started."`
+	LookupTimeout     time.Duration `env:"LOOKUP_TIMEOUT" envDefault:"5s" help:"Timeout of one Backend Connect lookup attempt."`
+	ResponseBodyLimit int           `env:"RESPONSE_BODY_LIMIT" envDefault:"65536" help:"Bytes of a receiver's response body kept per attempt."`
+}
+
+// Load reads the configuration from the environment and validates it.
+func Load() (Config, error) {
+	var c Config
+	if err := env.ParseWithOptions(&c, env.Options{Prefix: Prefix}); err != nil {
+		return Config{}, fmt.Errorf("config: %w", err)
+	}
+	return c, c.Validate()
+}
+
+// Validate reports the first setting that cannot work.
+func (c Config) Validate() error {
+	var errs []error
+	if c.DatabaseURL != "" {
+		u, err := url.Parse(c.DatabaseURL)
+		if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+			errs = append(errs, errors.New(Prefix+"DATABASE_URL must be a postgres:// URL"))
+		}
+	} else if c.SQLitePath == "" {
+		errs = append(errs, errors.New(Prefix+"SQLITE_PATH must be set when DATABASE_URL is empty"))
+	}
+	if c.MaxBodyBytes < 1024 {
+		errs = append(errs, errors.New(Prefix+"MAX_BODY_BYTES must be at least 1024"))
+	}
+	if c.WorkerPollers < 2 {
+		errs = append(errs, errors.New(Prefix+"WORKER_POLLERS must be at least 2"))
+	}
+	if c.WorkerConcurrency < 1 {
+		errs = append(errs, errors.New(Prefix+"WORKER_CONCURRENCY must be positive"))
+	}
+	for name, d := range map[string]time.Duration{
+		"DELIVERY_TIMEOUT": c.DeliveryTimeout, "RETRY_AFTER_CAP": c.RetryAfterCap,
+		"IDEMPOTENCY_WINDOW": c.IdempotencyWindow, "SWEEP_INTERVAL": c.SweepInterval,
+		"LOOKUP_TIMEOUT": c.LookupTimeout,
+	} {
+		if d <= 0 {
+			errs = append(errs, errors.New(Prefix+name+" must be a positive duration"))
+		}
+	}
+	if c.ResponseBodyLimit < 0 {
+		errs = append(errs, errors.New(Prefix+"RESPONSE_BODY_LIMIT must not be negative"))
+	}
+	return errors.Join(errs...)
+}
+
+// Usage writes every setting with its default and description.
+func Usage(w io.Writer) {
+	t := reflect.TypeOf(Config{})
+	fmt.Fprintln(w, "Environment variables:")
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name := Prefix + f.Tag.Get("env")
+		def := f.Tag.Get("envDefault")
+		if def == "" {
+			def = `""`
+		}
+		fmt.Fprintf(w, "  %-36s %s (default %s)\n", name, strings.TrimSpace(f.Tag.Get("help")), def)
+	}
+}

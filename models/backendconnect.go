@@ -1,0 +1,87 @@
+package models
+
+import "time"
+
+// BackendConnect is an org's customer-lookup configuration (seed 000).
+type BackendConnect struct {
+	OrgID           string `gorm:"primaryKey;size:40"`
+	URL             string `gorm:"size:2048;not null"`
+	UserTokenField  string `gorm:"size:100;not null"`
+	SignatureHeader string `gorm:"size:100;not null"`
+	Enabled         bool   `gorm:"not null"`
+	// Secret is shown once on first save and on rotation, never read back
+	// through the API, and never placed in workflow history.
+	Secret    string    `gorm:"size:200;not null"`
+	CreatedAt time.Time `gorm:"not null"`
+	UpdatedAt time.Time `gorm:"not null"`
+}
+
+// Conversation is a widget conversation; its first message opens a Ticket.
+type Conversation struct {
+	ID        string    `gorm:"primaryKey;size:40"`
+	OrgID     string    `gorm:"size:40;not null;index"`
+	VisitorID string    `gorm:"size:200"`
+	CreatedAt time.Time `gorm:"not null"`
+}
+
+// Ticket is the operators' handle on a conversation.
+type Ticket struct {
+	ID             string    `gorm:"primaryKey;size:40"`
+	OrgID          string    `gorm:"size:40;not null;index"`
+	ConversationID string    `gorm:"size:40;not null;uniqueIndex"`
+	Status         string    `gorm:"size:16;not null"`
+	CreatedAt      time.Time `gorm:"not null"`
+}
+
+// Message is one widget message.
+type Message struct {
+	ID             string    `gorm:"primaryKey;size:40"`
+	OrgID          string    `gorm:"size:40;not null"`
+	ConversationID string    `gorm:"size:40;not null;index"`
+	Sender         string    `gorm:"size:16;not null"`
+	Text           string    `gorm:"type:text;not null"`
+	CreatedAt      time.Time `gorm:"not null"`
+}
+
+// Customer profile statuses.
+const (
+	ProfilePending = "pending"
+	ProfileOK      = "ok"
+	ProfileFailed  = "failed"
+	ProfileSkipped = "skipped"
+)
+
+// CustomerProfile is what the customer's backend said about a visitor.
+type CustomerProfile struct {
+	ConversationID string         `gorm:"primaryKey;size:40"`
+	OrgID          string         `gorm:"size:40;not null"`
+	VisitorID      string         `gorm:"size:200"`
+	Status         string         `gorm:"size:16;not null"`
+	Name           string         `gorm:"size:500"`
+	Email          string         `gorm:"size:500"`
+	Plan           string         `gorm:"size:200"`
+	Fields         map[string]any `gorm:"serializer:json"`
+	Error          string         `gorm:"size:1000"`
+	FetchedAt      *time.Time
+	UpdatedAt      time.Time `gorm:"not null"`
+}
+
+// Lookup triggers.
+const (
+	TriggerFirstMessage = "first_message"
+	TriggerRefresh      = "refresh"
+)
+
+// Lookup is one customer lookup workflow run: its attempts are Attempt rows
+// whose ParentID is the lookup ID.
+type Lookup struct {
+	ID             string     `gorm:"primaryKey;size:40"`
+	OrgID          string     `gorm:"size:40;not null;index"`
+	ConversationID string     `gorm:"size:40;not null;index"`
+	Trigger        string     `gorm:"size:16;not null"`
+	Status         string     `gorm:"size:16;not null"`
+	Attempts       int        `gorm:"not null"`
+	Error          string     `gorm:"size:1000"`
+	CompletedAt    *time.Time
+	CreatedAt      time.Time `gorm:"not null"`
+}

@@ -1,0 +1,38 @@
+// Package models holds Switchboard's persistent domain types and the domain
+// errors that every layer above the store speaks.
+package models
+
+import "errors"
+
+// Domain errors. The store translates database errors into these so that the
+// service and API layers never inspect driver-specific errors or strings.
+var (
+	// ErrNotFound means the resource does not exist or belongs to another org.
+	ErrNotFound = errors.New("not found")
+	// ErrConflict means a uniqueness rule was violated.
+	ErrConflict = errors.New("conflict")
+	// ErrUnauthorized means no valid credential was presented.
+	ErrUnauthorized = errors.New("unauthorized")
+	// ErrForbidden means the credential is valid but may not do this.
+	ErrForbidden = errors.New("forbidden")
+)
+
+// ValidationError describes bad input in a way that is safe to show to the
+// client: Field names the offending field and Message says what is wrong.
+type ValidationError struct {
+	Code    string
+	Field   string
+	Message string
+}
+
+func (e *ValidationError) Error() string {
+	if e.Field == "" {
+		return e.Message
+	}
+	return e.Field + ": " + e.Message
+}
+
+// Invalid builds a ValidationError with the generic "invalid_request" code.
+func Invalid(field, msg string) error {
+	return &ValidationError{Code: "invalid_request", Field: field, Message: msg}
+}

@@ -1,0 +1,129 @@
+package models
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Org is a tenant. Every other resource is scoped to exactly one org.
+type Org struct {
+	ID   string `gorm:"primaryKey;size:40"`
+	Name string `gorm:"size:200;not null"`
+	// CORSOrigins lists the browser origins allowed to call the widget API
+	// with this org's public key; "*" allows any origin.
+	CORSOrigins []string  `gorm:"serializer:json"`
+	CreatedAt   time.Time `gorm:"not null"`
+}
+
+// Key kinds. A secret key administers an org; a public key may only post
+// widget messages and is safe to embed in a browser.
+const (
+	KeyKindSecret = "secret"
+	KeyKindPublic = "public"
+)
+
+// APIKey is a credential. Only a SHA-256 hash of the key is stored, so a key
+// is shown once at creation and never again.
+type APIKey struct {
+	ID        string    `gorm:"primaryKey;size:40"`
+	OrgID     string    `gorm:"size:40;not null;index"`
+	Kind      string    `gorm:"size:16;not null"`
+	Hash      string    `gorm:"size:64;not null;uniqueIndex"`
+	Prefix    string    `gorm:"size:16;not null"`
+	CreatedAt time.Time `gorm:"not null"`
+}
+
+// Signing schemes an endpoint can use; see package signing.
+const (
+	SchemeHexHMAC          = "hmac-sha256-hex"
+	SchemeBase64HexHMAC    = "hmac-sha256-base64hex"
+	SchemeStandardWebhooks = "standard-webhooks"
+)
+
+// Webhook is an event-webhook endpoint that subscribes to event types.
+type Webhook struct {
+	ID              string   `gorm:"primaryKey;size:40"`
+	OrgID           string   `gorm:"size:40;not null;index"`
+	URL             string   `gorm:"size:2048;not null"`
+	Description     string   `gorm:"size:1000"`
+	EventTypes      []string `gorm:"serializer:json;not null"`
+	Active          bool     `gorm:"not null"`
+	Source          string   `gorm:"size:32;not null"`
+	SigningScheme   string   `gorm:"size:32;not null"`
+	SignatureHeader string   `gorm:"size:100;not null"`
+	// Secret is the signing secret. It is loaded by activities and by the
+	// explicit secret endpoints only; it never enters workflow history.
+	Secret string `gorm:"size:200;not null"`
+	// RetrySchedule overrides the default delays between attempts; nil means
+	// the platform default.
+	RetrySchedule  []Duration `gorm:"serializer:json"`
+	DisabledReason string     `gorm:"size:200"`
+	CreatedAt      time.Time  `gorm:"not null"`
+	UpdatedAt      time.Time  `gorm:"not null"`
+}
+
+// Subscribes reports whether the endpoint listens to eventType.
+func (w *Webhook) Subscribes(eventType string) bool {
+	for _, t := range w.EventTypes {
+		if t == eventType || t == "*" {
+			return true
+		}
+	}
+	return false
+}
+
+// Event is one ingested event; it fans out to one Delivery per active
+// subscribed endpoint.
+type Event struct {
+	ID    string          `gorm:"primaryKey;size:40"`
+	OrgID string          `gorm:"size:40;not null;uniqueIndex:idx_event_idem,priority:1"`
+	Type  string          `gorm:"size:100;not null"`
+	Data  json.RawMessage `gorm:"type:text;serializer:json;not null"`
+	// IdempotencyKey is cleared (set to nil) once it is older than the
+	// idempotency window, which frees the key for reuse.
+	IdempotencyKey *string   `gorm:"size:200;uniqueIndex:idx_event_idem,priority:2"`
+	CreatedAt      time.Time `gorm:"not null;index"`
+}
+
+// Delivery statuses.
+const (
+	StatusPending   = "pending"
+	StatusRetrying  = "retrying"
+	StatusSucceeded = "succeeded"
+	StatusFailed    = "failed"
+	StatusCancelled = "cancelled"
+)
+
+// Delivery is one event sent to one endpoint: its own Temporal workflow.
+type Delivery struct {
+	ID             string     `gorm:"primaryKey;size:40"`
+	OrgID          string     `gorm:"size:40;not null;index:idx_delivery_org_created,priority:1"`
+	EventID        string     `gorm:"size:40;not null;index"`
+	WebhookID      string     `gorm:"size:40;not null;index"`
+	EventType      string     `gorm:"size:100;not null"`
+	Status         string     `gorm:"size:16;not null;index"`
+	Attempts       int        `gorm:"not null"`
+	LastStatusCode int        `gorm:"not null"`
+	LastError      string     `gorm:"size:1000"`
+	NextAttemptAt  *time.Time
+	CompletedAt    *time.Time
+	CreatedAt      time.Time `gorm:"not null;index:idx_delivery_org_created,priority:2"`
+	UpdatedAt      time.Time `gorm:"not null"`
+}
+
+// Attempt is one HTTP call made for a delivery or a customer lookup.
+// ParentID is the delivery or lookup ID.
+type Attempt struct {
+	ID       uint   `gorm:"primaryKey"`
+	ParentID string `gorm:"size:40;not null;uniqueIndex:idx_attempt_parent_number,priority:1"`
+	Number   int    `gorm:"not null;uniqueIndex:idx_attempt_parent_number,priority:2"`
+	URL      string `gorm:"size:2048;not null"`
+	// RequestHeaders never holds a secret: the signature is derived and
+	// authorization headers are redacted before persisting.
+	RequestHeaders map[string]string `gorm:"serializer:json"`
+	ResponseStatus int               `gorm:"not null"`
+	ResponseBody   string            `gorm:"type:text"`
+	DurationMicros int64             `gorm:"not null"`
+	Error          string            `gorm:"size:1000"`
+	CreatedAt      time.Time         `gorm:"not null"`
+}

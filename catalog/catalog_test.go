@@ -1,0 +1,36 @@
+package catalog
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+func TestCatalogHasTheDocumentedTypes(t *testing.T) {
+	for _, name := range []string{"contact.created", "message.created", "contact.lead.updated", "conversation.created", "takeover.request"} {
+		typ, ok := Lookup(name)
+		if !ok {
+			t.Fatalf("catalog lacks %s", name)
+		}
+		if typ.Description == "" || !json.Valid(typ.Schema) || typ.Validate(typ.Sample) != nil {
+			t.Errorf("%s: incomplete entry", name)
+		}
+	}
+	if _, ok := Lookup("nope.created"); ok {
+		t.Fatal("unknown type found")
+	}
+}
+
+func TestValidateNamesTheFailingField(t *testing.T) {
+	typ, _ := Lookup("message.created")
+	err := typ.Validate(json.RawMessage(`{"message": {"id": "m1", "conversation_id": "c1", "role": "robot", "text": "x"}}`))
+	if err == nil || !strings.Contains(err.Error(), "/message/role") {
+		t.Fatalf("want an error naming /message/role, got %v", err)
+	}
+	if err := typ.Validate(json.RawMessage(`[1,2]`)); err == nil {
+		t.Fatal("an array passed an object schema")
+	}
+	if err := typ.Validate(json.RawMessage(`{`)); err == nil || !strings.Contains(err.Error(), "not valid JSON") {
+		t.Fatalf("malformed JSON: got %v", err)
+	}
+}

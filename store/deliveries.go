@@ -1,0 +1,163 @@
+package store
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/switchboardhq/switchboard/models"
+)
+
+// GetDelivery loads an org's delivery.
+func (s *Store) GetDelivery(ctx context.Context, orgID, id string) (models.Delivery, error) {
+	return first[models.Delivery](ctx, s.db, "org_id = ? AND id = ?", orgID, id)
+}
+
+// DeliveryByID loads a delivery regardless of org, for activities.
+func (s *Store) DeliveryByID(ctx context.Context, id string) (models.Delivery, error) {
+	return first[models.Delivery](ctx, s.db, "id = ?", id)
+}
+
+// DeliveryFilter narrows ListDeliveries. Zero fields do not filter.
+type DeliveryFilter struct {
+	OrgID     string
+	WebhookID string
+	EventType string
+	Status    string
+	Since     time.Time
+	Until     time.Time
+	Limit     int
+	// Cursor is the opaque NextCursor of the previous page.
+	Cursor string
+}
+
+// ErrBadCursor means the cursor was not produced by ListDeliveries.
+var ErrBadCursor = models.Invalid("cursor", "malformed pagination cursor")
+
+// ListDeliveries returns one page, newest first, and the cursor of the next
+// page ("" on the last). Keyset pagination on (created_at, id) stays fast
+// and stable while new deliveries arrive.
+func (s *Store) ListDeliveries(ctx context.Context, f DeliveryFilter) ([]models.Delivery, string, error) {
+	q := s.db.WithContext(ctx).Where("org_id = ?", f.OrgID)
+	if f.WebhookID != "" {
+		q = q.Where("webhook_id = ?", f.WebhookID)
+	}
+	if f.EventType != "" {
+		q = q.Where("event_type = ?", f.EventType)
+	}
+	if f.Status != "" {
+		q = q.Where("status = ?", f.Status)
+	}
+	if !f.Since.IsZero() {
+		q = q.Where("created_at >= ?", f.Since.UTC())
+	}
+	if !f.Until.IsZero() {
+		q = q.Where("created_at < ?", f.Until.UTC())
+	}
+	if f.Cursor != "" {
+		at, id, err := decodeCursor(f.Cursor)
+		if err != nil {
+			return nil, "", ErrBadCursor
+		}
+		q = q.Where("created_at < ? OR (created_at = ? AND id < ?)", at, at, id)
+	}
+	var out []models.Delivery
+	if err := q.Order("created_at DESC, id DESC").Limit(f.Limit + 1).Find(&out).Error; err != nil {
+		return nil, "", translate(err)
+	}
+	next := ""
+	if len(out) > f.Limit {
+		out = out[:f.Limit]
+		last := out[len(out)-1]
+		next = encodeCursor(last.CreatedAt, last.ID)
+	}
+	return out, next, nil
+}
+
+func encodeCursor(t time.Time, id string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(t.UnixMicro(), 10) + "|" + id))
+}
+
+func decodeCursor(c string) (time.Time, string, error) {
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil {
+		return time.Time{}, "", err
+	}
+	micros, id, ok := strings.Cut(string(b), "|")
+	n, err := strconv.ParseInt(micros, 10, 64)
+	if !ok || err != nil || id == "" {
+		return time.Time{}, "", fmt.Errorf("bad cursor")
+	}
+	return time.UnixMicro(n).UTC(), id, nil
+}
+
+// DeliveryUpdate is the delivery state after an attempt.
+type DeliveryUpdate struct {
+	Status         string
+	LastStatusCode int
+	LastError      string
+	NextAttemptAt  *time.Time
+	Completed      bool
+}
+
+// RecordAttempt stores an attempt and the delivery's new state atomically.
+// Re-running it for the same attempt number overwrites the earlier row, so
+// a retried activity cannot leave duplicates.
+func (s *Store) RecordAttempt(ctx context.Context, a *models.Attempt, u DeliveryUpdate) error {
+	return translate(s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := upsertAttempt(tx, a); err != nil {
+			return err
+		}
+		fields := map[string]any{
+			"status": u.Status, "attempts": gorm.Expr("CASE WHEN attempts < ? THEN ? ELSE attempts END", a.Number, a.Number),
+			"last_status_code": u.LastStatusCode, "last_error": u.LastError,
+			"next_attempt_at": u.NextAttemptAt, "updated_at": Now(),
+		}
+		if u.Completed {
+			fields["completed_at"] = Now()
+		}
+		return tx.Model(&models.Delivery{}).Where("id = ?", a.ParentID).Updates(fields).Error
+	}))
+}
+
+func upsertAttempt(tx *gorm.DB, a *models.Attempt) error {
+	return tx.Clauses(clause.OnConflict{
+		Columns:   []clause.Column{{Name: "parent_id"}, {Name: "number"}},
+		DoUpdates: clause.AssignmentColumns([]string{"url", "request_headers", "response_status", "response_body", "duration_micros", "error", "created_at"}),
+	}).Create(a).Error
+}
+
+// SetDeliveryStatus changes only the status, e.g. to cancelled or back to
+// pending when an operator re-drives a finished delivery.
+func (s *Store) SetDeliveryStatus(ctx context.Context, id, status string, completed bool) error {
+	fields := map[string]any{"status": status, "updated_at": Now(), "next_attempt_at": nil}
+	if completed {
+		fields["completed_at"] = Now()
+	} else {
+		fields["completed_at"] = nil
+	}
+	return translate(s.db.WithContext(ctx).Model(&models.Delivery{}).Where("id = ?", id).Updates(fields).Error)
+}
+
+// Attempts lists the attempts of a delivery or lookup in order.
+func (s *Store) Attempts(ctx context.Context, parentID string) ([]models.Attempt, error) {
+	var out []models.Attempt
+	err := s.db.WithContext(ctx).Where("parent_id = ?", parentID).Order("number").Find(&out).Error
+	return out, translate(err)
+}
+
+// Undispatched lists pending deliveries created before olderThan that have
+// made no attempt: candidates whose workflow may never have started because
+// the process died between commit and start.
+func (s *Store) Undispatched(ctx context.Context, olderThan time.Time, limit int) ([]models.Delivery, error) {
+	var out []models.Delivery
+	err := s.db.WithContext(ctx).Where("status = ? AND attempts = 0 AND created_at < ?", models.StatusPending, olderThan).
+		Order("created_at").Limit(limit).Find(&out).Error
+	return out, translate(err)
+}

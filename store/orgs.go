@@ -1,0 +1,48 @@
+package store
+
+import (
+	"context"
+
+	"gorm.io/gorm"
+
+	"github.com/switchboardhq/switchboard/models"
+)
+
+// CreateOrg inserts an org together with its keys, atomically.
+func (s *Store) CreateOrg(ctx context.Context, org *models.Org, keys ...*models.APIKey) error {
+	return translate(s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Create(org).Error; err != nil {
+			return err
+		}
+		for _, k := range keys {
+			if err := tx.Create(k).Error; err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
+}
+
+// KeyByHash finds the key with this hash and its org.
+func (s *Store) KeyByHash(ctx context.Context, hash string) (models.APIKey, models.Org, error) {
+	key, err := first[models.APIKey](ctx, s.db, "hash = ?", hash)
+	if err != nil {
+		return models.APIKey{}, models.Org{}, err
+	}
+	org, err := first[models.Org](ctx, s.db, "id = ?", key.OrgID)
+	return key, org, err
+}
+
+// GetOrg loads an org.
+func (s *Store) GetOrg(ctx context.Context, id string) (models.Org, error) {
+	return first[models.Org](ctx, s.db, "id = ?", id)
+}
+
+// SetOrgCORSOrigins replaces the browser origins allowed for the widget API.
+func (s *Store) SetOrgCORSOrigins(ctx context.Context, id string, origins []string) error {
+	res := s.db.WithContext(ctx).Model(&models.Org{ID: id}).Update("cors_origins", models.Org{CORSOrigins: origins}.CORSOrigins)
+	if res.Error == nil && res.RowsAffected == 0 {
+		return models.ErrNotFound
+	}
+	return translate(res.Error)
+}

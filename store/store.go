@@ -1,0 +1,115 @@
+// Package store persists Switchboard's state through GORM, on PostgreSQL in
+// production and on an embedded pure-Go SQLite file by default. It is the
+// only package that talks to the database, and it translates database
+// errors into the domain errors of package models at its boundary.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+
+	"github.com/switchboardhq/switchboard/models"
+)
+
+// Store is the GORM-backed repository.
+type Store struct {
+	db      *gorm.DB
+	dialect string
+}
+
+// Open connects to PostgreSQL when databaseURL is set and to the SQLite file
+// at sqlitePath otherwise. It does not migrate; call Migrate.
+func Open(databaseURL, sqlitePath string) (*Store, error) {
+	cfg := &gorm.Config{
+		TranslateError: true,
+		Logger:         logger.Default.LogMode(logger.Silent),
+		NowFunc:        func() time.Time { return Now() },
+	}
+	var (
+		db  *gorm.DB
+		err error
+	)
+	if databaseURL != "" {
+		db, err = gorm.Open(postgres.Open(databaseURL), cfg)
+	} else {
+		if dir := filepath.Dir(sqlitePath); dir != "." {
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				return nil, fmt.Errorf("store: create sqlite dir: %w", err)
+			}
+		}
+		// WAL lets readers run beside the single writer; busy_timeout makes a
+		// writer wait instead of failing; _txlock=immediate takes the write
+		// lock at BEGIN so read-then-write transactions cannot deadlock.
+		dsn := "file:" + sqlitePath + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)" +
+			"&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_txlock=immediate"
+		db, err = gorm.Open(sqlite.Open(dsn), cfg)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: open: %w", err)
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	if databaseURL != "" {
+		sqlDB.SetMaxOpenConns(32)
+		sqlDB.SetMaxIdleConns(32)
+	} else {
+		sqlDB.SetMaxOpenConns(8)
+	}
+	return &Store{db: db, dialect: db.Dialector.Name()}, nil
+}
+
+// Dialect is "postgres" or "sqlite".
+func (s *Store) Dialect() string { return s.dialect }
+
+// Close releases the connection pool.
+func (s *Store) Close() error {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.Close()
+}
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.PingContext(ctx)
+}
+
+// Now is the store's clock: UTC, truncated to microseconds because that is
+// PostgreSQL's precision, so values read back compare equal to values written.
+func Now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+
+// translate maps GORM's translated errors onto domain errors.
+func translate(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, gorm.ErrRecordNotFound):
+		return models.ErrNotFound
+	case errors.Is(err, gorm.ErrDuplicatedKey):
+		return fmt.Errorf("%w: %v", models.ErrConflict, err)
+	}
+	return err
+}
+
+// first loads one row or returns models.ErrNotFound.
+func first[T any](ctx context.Context, db *gorm.DB, query string, args ...any) (T, error) {
+	var v T
+	err := db.WithContext(ctx).Where(query, args...).Take(&v).Error
+	return v, translate(err)
+}

@@ -1,0 +1,73 @@
+package store
+
+import (
+	"context"
+
+	"github.com/switchboardhq/switchboard/models"
+)
+
+// CreateWebhook inserts an endpoint.
+func (s *Store) CreateWebhook(ctx context.Context, w *models.Webhook) error {
+	return translate(s.db.WithContext(ctx).Create(w).Error)
+}
+
+// GetWebhook loads an endpoint of the org.
+func (s *Store) GetWebhook(ctx context.Context, orgID, id string) (models.Webhook, error) {
+	return first[models.Webhook](ctx, s.db, "org_id = ? AND id = ?", orgID, id)
+}
+
+// WebhookByID loads an endpoint regardless of org; activities use it, having
+// got the ID from a delivery that is already org-scoped.
+func (s *Store) WebhookByID(ctx context.Context, id string) (models.Webhook, error) {
+	return first[models.Webhook](ctx, s.db, "id = ?", id)
+}
+
+// ListWebhooks lists the org's endpoints, newest first.
+func (s *Store) ListWebhooks(ctx context.Context, orgID string) ([]models.Webhook, error) {
+	var out []models.Webhook
+	err := s.db.WithContext(ctx).Where("org_id = ?", orgID).Order("created_at DESC, id DESC").Find(&out).Error
+	return out, translate(err)
+}
+
+// SaveWebhook writes every field of an existing endpoint.
+func (s *Store) SaveWebhook(ctx context.Context, w *models.Webhook) error {
+	w.UpdatedAt = Now()
+	res := s.db.WithContext(ctx).Model(w).Where("org_id = ?", w.OrgID).Select("*").Updates(w)
+	if res.Error == nil && res.RowsAffected == 0 {
+		return models.ErrNotFound
+	}
+	return translate(res.Error)
+}
+
+// DeleteWebhook removes an endpoint; its past deliveries stay for history.
+func (s *Store) DeleteWebhook(ctx context.Context, orgID, id string) error {
+	res := s.db.WithContext(ctx).Where("org_id = ? AND id = ?", orgID, id).Delete(&models.Webhook{})
+	if res.Error == nil && res.RowsAffected == 0 {
+		return models.ErrNotFound
+	}
+	return translate(res.Error)
+}
+
+// DeactivateWebhook turns an endpoint off and records why (e.g. 410 Gone).
+func (s *Store) DeactivateWebhook(ctx context.Context, id, reason string) error {
+	return translate(s.db.WithContext(ctx).Model(&models.Webhook{}).Where("id = ?", id).
+		Updates(map[string]any{"active": false, "disabled_reason": reason, "updated_at": Now()}).Error)
+}
+
+// ActiveSubscribers lists the org's active endpoints that subscribe to
+// eventType. Subscriptions are a JSON list, so the match happens in Go; an
+// org has few endpoints.
+func (s *Store) ActiveSubscribers(ctx context.Context, orgID, eventType string) ([]models.Webhook, error) {
+	var all []models.Webhook
+	if err := s.db.WithContext(ctx).Where("org_id = ? AND active = ?", orgID, true).
+		Order("created_at, id").Find(&all).Error; err != nil {
+		return nil, translate(err)
+	}
+	out := all[:0]
+	for _, w := range all {
+		if w.Subscribes(eventType) {
+			out = append(out, w)
+		}
+	}
+	return out, nil
+}

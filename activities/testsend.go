@@ -1,0 +1,61 @@
+package activities
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/switchboardhq/switchboard/catalog"
+	"github.com/switchboardhq/switchboard/models"
+)
+
+// TestSendInput names the endpoint and the event type whose sample payload
+// the Test button sends.
+type TestSendInput struct {
+	OrgID     string
+	WebhookID string
+	EventType string
+	MessageID string
+}
+
+// TestSendResult is the outcome shown to the user.
+type TestSendResult struct {
+	StatusCode     int    `json:"status_code"`
+	ResponseBody   string `json:"response_body"`
+	DurationMicros int64  `json:"duration_us"`
+	Error          string `json:"error,omitempty"`
+	Success        bool   `json:"success"`
+}
+
+// testExcerpt bounds the response excerpt returned to the caller.
+const testExcerpt = 2048
+
+// TestSend signs and sends the event type's sample payload through the same
+// path as real deliveries. The outcome is returned, not retried: a failed
+// test is an answer, not an error.
+func (a *Activities) TestSend(ctx context.Context, in TestSendInput) (TestSendResult, error) {
+	wh, err := a.Store.GetWebhook(ctx, in.OrgID, in.WebhookID)
+	if err != nil {
+		return TestSendResult{}, fmt.Errorf("load endpoint: %w", err)
+	}
+	typ, ok := catalog.Lookup(in.EventType)
+	if !ok {
+		return TestSendResult{}, models.Invalid("event_type", "unknown event type")
+	}
+	body, err := json.Marshal(Envelope{ID: in.MessageID, Type: typ.Name, CreatedAt: a.Now(), Data: typ.Sample})
+	if err != nil {
+		return TestSendResult{}, err
+	}
+	o, _, err := a.sendSigned(ctx, wh, in.MessageID, body)
+	if err != nil {
+		return TestSendResult{}, err
+	}
+	excerpt := o.Body
+	if len(excerpt) > testExcerpt {
+		excerpt = excerpt[:testExcerpt]
+	}
+	return TestSendResult{
+		StatusCode: o.Status, ResponseBody: string(excerpt), DurationMicros: o.Duration.Microseconds(),
+		Error: o.errorText(), Success: o.OK(),
+	}, nil
+}

@@ -1,0 +1,137 @@
+package workflows
+
+import (
+	"errors"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/switchboardhq/switchboard/activities"
+	"github.com/switchboardhq/switchboard/models"
+)
+
+// SignalRetryNow skips the wait before a delivery's next attempt.
+const SignalRetryNow = "retry-now"
+
+// DefaultSchedule is the wait before each retry: attempts go out immediately,
+// then after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h (8 attempts).
+var DefaultSchedule = []time.Duration{
+	5 * time.Second, 5 * time.Minute, 30 * time.Minute, 2 * time.Hour,
+	5 * time.Hour, 10 * time.Hour, 10 * time.Hour,
+}
+
+// DeliveryInput starts a delivery workflow. It holds no payload and no
+// secret: the activity loads both, so history stays small and secret-free.
+type DeliveryInput struct {
+	DeliveryID string
+	// Schedule holds the waits before attempts 2..n; len+1 attempts in all.
+	Schedule []time.Duration
+	// FirstAttempt numbers the first attempt of this run: 1, or more when an
+	// operator re-drives a finished delivery.
+	FirstAttempt int
+	// AttemptTimeout is the HTTP timeout of one attempt.
+	AttemptTimeout time.Duration
+}
+
+// DeliveryResult is the workflow's outcome.
+type DeliveryResult struct {
+	Status   string
+	Attempts int
+}
+
+var a *activities.Activities
+
+// Delivery sends one event to one endpoint. The first attempt runs as a
+// local activity: with eager start it executes in the same workflow task as
+// the start, one server round trip instead of three, which is what keeps
+// ingest-to-receiver latency low. Retries are regular activities behind
+// durable timers, so each attempt is its own step in the Web UI and a
+// pending retry survives any process restart.
+func Delivery(ctx workflow.Context, in DeliveryInput) (DeliveryResult, error) {
+	first := max(in.FirstAttempt, 1)
+	total := len(in.Schedule) + 1
+	retryNow := workflow.GetSignalChannel(ctx, SignalRetryNow)
+	for i := range total {
+		final := i == total-1
+		attempt := activities.DeliverInput{DeliveryID: in.DeliveryID, Attempt: first + i, Final: final}
+		if !final {
+			attempt.NextDelay = in.Schedule[i]
+		}
+		var res activities.DeliverResult
+		var err error
+		if i == 0 {
+			err = workflow.ExecuteLocalActivity(localAttemptCtx(ctx, in.AttemptTimeout), a.Deliver, attempt).Get(ctx, &res)
+		} else {
+			err = workflow.ExecuteActivity(attemptCtx(ctx, in.AttemptTimeout), a.Deliver, attempt).Get(ctx, &res)
+		}
+		if err == nil {
+			return finish(ctx, models.StatusSucceeded, i+1)
+		}
+		if ctx.Err() != nil {
+			return cancelled(ctx, in.DeliveryID, i+1)
+		}
+		var appErr *temporal.ApplicationError
+		isHTTP := errors.As(err, &appErr) && appErr.Type() == activities.ErrTypeHTTP
+		if !isHTTP && appErr != nil && appErr.NonRetryable() {
+			// 410 Gone or a deleted/disabled endpoint: the activity already
+			// recorded the terminal state.
+			return finish(ctx, models.StatusFailed, i+1)
+		}
+		if final {
+			if !isHTTP {
+				// The attempt never got to record itself (e.g. it timed out).
+				_ = workflow.ExecuteActivity(bookkeepingCtx(ctx), a.MarkDelivery, in.DeliveryID, models.StatusFailed).Get(ctx, nil)
+			}
+			return finish(ctx, models.StatusFailed, i+1)
+		}
+		delay := in.Schedule[i]
+		if isHTTP && appErr.NextRetryDelay() > 0 {
+			delay = appErr.NextRetryDelay()
+		}
+		setStatus(ctx, models.StatusRetrying)
+		if err := waitOrRetryNow(ctx, retryNow, delay); err != nil {
+			return cancelled(ctx, in.DeliveryID, i+1)
+		}
+	}
+	return finish(ctx, models.StatusFailed, total) // unreachable: the loop returns on its final attempt
+}
+
+// waitOrRetryNow sleeps on a durable timer that a retry-now signal cuts
+// short. It returns an error only when the workflow is cancelled.
+func waitOrRetryNow(ctx workflow.Context, retryNow workflow.ReceiveChannel, delay time.Duration) error {
+	timerCtx, stopTimer := workflow.WithCancel(ctx)
+	defer stopTimer()
+	timer := workflow.NewTimer(timerCtx, delay)
+	var timerErr error
+	sel := workflow.NewSelector(ctx)
+	sel.AddFuture(timer, func(f workflow.Future) { timerErr = f.Get(ctx, nil) })
+	sel.AddReceive(retryNow, func(c workflow.ReceiveChannel, _ bool) { c.Receive(ctx, nil) })
+	sel.Select(ctx)
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if timerErr != nil && !temporal.IsCanceledError(timerErr) {
+		return timerErr
+	}
+	return nil
+}
+
+func cancelled(ctx workflow.Context, deliveryID string, attempts int) (DeliveryResult, error) {
+	// The workflow context is cancelled; bookkeeping needs one that is not.
+	dctx, _ := workflow.NewDisconnectedContext(ctx)
+	_ = workflow.ExecuteActivity(bookkeepingCtx(dctx), a.MarkDelivery, deliveryID, models.StatusCancelled).Get(dctx, nil)
+	setStatus(dctx, models.StatusCancelled)
+	return DeliveryResult{Status: models.StatusCancelled, Attempts: attempts}, temporal.NewCanceledError()
+}
+
+func finish(ctx workflow.Context, status string, attempts int) (DeliveryResult, error) {
+	setStatus(ctx, status)
+	return DeliveryResult{Status: status, Attempts: attempts}, nil
+}
+
+// setStatus keeps the SwitchboardStatus search attribute current so the Web
+// UI can filter runs by outcome.
+func setStatus(ctx workflow.Context, status string) {
+	_ = workflow.UpsertTypedSearchAttributes(ctx, AttrStatus.ValueSet(status))
+}

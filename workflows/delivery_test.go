@@ -1,0 +1,153 @@
+package workflows
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/mock"
+	"github.com/stretchr/testify/require"
+	"github.com/stretchr/testify/suite"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
+
+	"github.com/switchboardhq/switchboard/activities"
+	"github.com/switchboardhq/switchboard/models"
+)
+
+type deliverySuite struct {
+	suite.Suite
+	testsuite.WorkflowTestSuite
+	env *testsuite.TestWorkflowEnvironment
+	// calls records every attempt with the workflow clock at which it ran.
+	calls []attemptCall
+}
+
+type attemptCall struct {
+	in activities.DeliverInput
+	at time.Time
+}
+
+func TestDeliveryWorkflow(t *testing.T) { suite.Run(t, new(deliverySuite)) }
+
+func (s *deliverySuite) SetupTest() {
+	s.env = s.NewTestWorkflowEnvironment()
+	s.env.RegisterActivity(a)
+	s.env.RegisterWorkflow(Delivery)
+	s.calls = nil
+	s.env.OnActivity(a.MarkDelivery, mock.Anything, mock.Anything, mock.Anything).Return(nil).Maybe()
+}
+
+func (s *deliverySuite) AfterTest(_, _ string) { s.env.AssertExpectations(s.T()) }
+
+// answer makes attempt n (1-based) return outcomes[n-1]; nil means success.
+func (s *deliverySuite) answer(outcomes ...error) {
+	s.env.OnActivity(a.Deliver, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.DeliverInput) (activities.DeliverResult, error) {
+			s.calls = append(s.calls, attemptCall{in: in, at: s.env.Now()})
+			if err := outcomes[len(s.calls)-1]; err != nil {
+				return activities.DeliverResult{}, err
+			}
+			return activities.DeliverResult{StatusCode: 200}, nil
+		})
+}
+
+func httpFail(next time.Duration) error {
+	return temporal.NewApplicationErrorWithOptions("HTTP 500", activities.ErrTypeHTTP,
+		temporal.ApplicationErrorOptions{NonRetryable: true, NextRetryDelay: next})
+}
+
+func (s *deliverySuite) run(in DeliveryInput) DeliveryResult {
+	s.env.ExecuteWorkflow(Delivery, in)
+	s.True(s.env.IsWorkflowCompleted())
+	var res DeliveryResult
+	if err := s.env.GetWorkflowError(); err == nil {
+		s.NoError(s.env.GetWorkflowResult(&res))
+	}
+	return res
+}
+
+func (s *deliverySuite) gaps() []time.Duration {
+	var out []time.Duration
+	for i := 1; i < len(s.calls); i++ {
+		out = append(out, s.calls[i].at.Sub(s.calls[i-1].at))
+	}
+	return out
+}
+
+func (s *deliverySuite) TestFirstAttemptSucceeds() {
+	s.answer(nil)
+	res := s.run(DeliveryInput{DeliveryID: "dlv_1", Schedule: DefaultSchedule, AttemptTimeout: 30 * time.Second})
+	s.Equal(DeliveryResult{Status: models.StatusSucceeded, Attempts: 1}, res)
+	s.Require().Len(s.calls, 1)
+	s.Equal(activities.DeliverInput{DeliveryID: "dlv_1", Attempt: 1, NextDelay: 5 * time.Second}, s.calls[0].in)
+}
+
+func (s *deliverySuite) TestRetriesFollowTheDefaultScheduleThenFail() {
+	fails := make([]error, 8)
+	for i := range fails {
+		fails[i] = httpFail(0)
+	}
+	s.answer(fails...)
+	res := s.run(DeliveryInput{DeliveryID: "dlv_2", Schedule: DefaultSchedule, AttemptTimeout: 30 * time.Second})
+	s.Equal(DeliveryResult{Status: models.StatusFailed, Attempts: 8}, res)
+	s.Equal(DefaultSchedule, s.gaps())
+	s.True(s.calls[7].in.Final)
+	for i, c := range s.calls {
+		s.Equal(i+1, c.in.Attempt)
+	}
+}
+
+func (s *deliverySuite) TestSucceedsOnThirdAttemptWithCustomSchedule() {
+	s.answer(httpFail(0), httpFail(0), nil)
+	res := s.run(DeliveryInput{DeliveryID: "dlv_3", Schedule: []time.Duration{time.Second, time.Minute, time.Hour}, AttemptTimeout: time.Second})
+	s.Equal(DeliveryResult{Status: models.StatusSucceeded, Attempts: 3}, res)
+	s.Equal([]time.Duration{time.Second, time.Minute}, s.gaps())
+}
+
+func (s *deliverySuite) TestRetryAfterStretchesTheWait() {
+	// The activity reports the capped Retry-After as NextRetryDelay.
+	s.answer(httpFail(90*time.Second), nil)
+	res := s.run(DeliveryInput{DeliveryID: "dlv_4", Schedule: DefaultSchedule, AttemptTimeout: time.Second})
+	s.Equal(models.StatusSucceeded, res.Status)
+	s.Equal([]time.Duration{90 * time.Second}, s.gaps())
+}
+
+func (s *deliverySuite) TestGoneStopsRetries() {
+	s.answer(temporal.NewNonRetryableApplicationError("410", activities.ErrTypeGone, nil))
+	res := s.run(DeliveryInput{DeliveryID: "dlv_5", Schedule: DefaultSchedule, AttemptTimeout: time.Second})
+	s.Equal(DeliveryResult{Status: models.StatusFailed, Attempts: 1}, res)
+	s.Len(s.calls, 1)
+}
+
+func (s *deliverySuite) TestRetryNowSignalSkipsTheWait() {
+	s.answer(httpFail(0), nil)
+	s.env.RegisterDelayedCallback(func() { s.env.SignalWorkflow(SignalRetryNow, nil) }, time.Minute)
+	res := s.run(DeliveryInput{DeliveryID: "dlv_6", Schedule: []time.Duration{time.Hour}, AttemptTimeout: time.Second})
+	s.Equal(models.StatusSucceeded, res.Status)
+	s.Equal([]time.Duration{time.Minute}, s.gaps())
+}
+
+func (s *deliverySuite) TestCancelDuringWaitMarksCancelled() {
+	s.answer(httpFail(0), nil)
+	s.env.RegisterDelayedCallback(func() { s.env.CancelWorkflow() }, time.Minute)
+	s.env.ExecuteWorkflow(Delivery, DeliveryInput{DeliveryID: "dlv_7", Schedule: []time.Duration{time.Hour}, AttemptTimeout: time.Second})
+	s.True(s.env.IsWorkflowCompleted())
+	var canceled *temporal.CanceledError
+	s.True(errors.As(s.env.GetWorkflowError(), &canceled), "got %v", s.env.GetWorkflowError())
+	s.Len(s.calls, 1)
+	s.env.AssertCalled(s.T(), "MarkDelivery", mock.Anything, "dlv_7", models.StatusCancelled)
+}
+
+func (s *deliverySuite) TestTimedOutFinalAttemptIsMarkedFailed() {
+	s.answer(errors.New("worker lost"))
+	res := s.run(DeliveryInput{DeliveryID: "dlv_8", AttemptTimeout: time.Second})
+	s.Equal(DeliveryResult{Status: models.StatusFailed, Attempts: 1}, res)
+	s.env.AssertCalled(s.T(), "MarkDelivery", mock.Anything, "dlv_8", models.StatusFailed)
+}
+
+func TestWorkflowIDsComeFromBusinessKeys(t *testing.T) {
+	require.Equal(t, "delivery-dlv_abc", DeliveryID("dlv_abc"))
+	require.Equal(t, "lookup-lkp_abc", LookupID("lkp_abc"))
+}

@@ -75,13 +75,13 @@ const (
 // Lookup is one customer lookup workflow run: its attempts are Attempt rows
 // whose ParentID is the lookup ID.
 type Lookup struct {
-	ID             string     `gorm:"primaryKey;size:40"`
-	OrgID          string     `gorm:"size:40;not null;index"`
-	ConversationID string     `gorm:"size:40;not null;index"`
-	Trigger        string     `gorm:"size:16;not null"`
-	Status         string     `gorm:"size:16;not null"`
-	Attempts       int        `gorm:"not null"`
-	Error          string     `gorm:"size:1000"`
+	ID             string `gorm:"primaryKey;size:40"`
+	OrgID          string `gorm:"size:40;not null;index"`
+	ConversationID string `gorm:"size:40;not null;index"`
+	Trigger        string `gorm:"size:16;not null"`
+	Status         string `gorm:"size:16;not null"`
+	Attempts       int    `gorm:"not null"`
+	Error          string `gorm:"size:1000"`
 	CompletedAt    *time.Time
 	CreatedAt      time.Time `gorm:"not null"`
 }

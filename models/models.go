@@ -96,15 +96,15 @@ const (
 
 // Delivery is one event sent to one endpoint: its own Temporal workflow.
 type Delivery struct {
-	ID             string     `gorm:"primaryKey;size:40"`
-	OrgID          string     `gorm:"size:40;not null;index:idx_delivery_org_created,priority:1"`
-	EventID        string     `gorm:"size:40;not null;index"`
-	WebhookID      string     `gorm:"size:40;not null;index"`
-	EventType      string     `gorm:"size:100;not null"`
-	Status         string     `gorm:"size:16;not null;index"`
-	Attempts       int        `gorm:"not null"`
-	LastStatusCode int        `gorm:"not null"`
-	LastError      string     `gorm:"size:1000"`
+	ID             string `gorm:"primaryKey;size:40"`
+	OrgID          string `gorm:"size:40;not null;index:idx_delivery_org_created,priority:1"`
+	EventID        string `gorm:"size:40;not null;index"`
+	WebhookID      string `gorm:"size:40;not null;index"`
+	EventType      string `gorm:"size:100;not null"`
+	Status         string `gorm:"size:16;not null;index"`
+	Attempts       int    `gorm:"not null"`
+	LastStatusCode int    `gorm:"not null"`
+	LastError      string `gorm:"size:1000"`
 	NextAttemptAt  *time.Time
 	CompletedAt    *time.Time
 	CreatedAt      time.Time `gorm:"not null;index:idx_delivery_org_created,priority:2"`

@@ -19,11 +19,11 @@ func (d Duration) MarshalJSON() ([]byte, error) {
 func (d *Duration) UnmarshalJSON(b []byte) error {
 	var s string
 	if err := json.Unmarshal(b, &s); err != nil {
-		return fmt.Errorf("duration must be a string such as \"30s\"")
+		return Invalid("", "durations must be strings such as \"30s\"")
 	}
 	v, err := time.ParseDuration(s)
 	if err != nil {
-		return fmt.Errorf("invalid duration %q", s)
+		return Invalid("", fmt.Sprintf("invalid duration %q", s))
 	}
 	*d = Duration(v)
 	return nil

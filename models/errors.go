@@ -36,3 +36,12 @@ func (e *ValidationError) Error() string {
 func Invalid(field, msg string) error {
 	return &ValidationError{Code: "invalid_request", Field: field, Message: msg}
 }
+
+// ConflictError is a conflict whose message is safe to show to the client,
+// e.g. "delivery already succeeded". It matches ErrConflict with errors.Is.
+type ConflictError struct{ Message string }
+
+func (e *ConflictError) Error() string { return e.Message }
+
+// Is makes errors.Is(err, ErrConflict) true.
+func (e *ConflictError) Is(target error) bool { return target == ErrConflict }

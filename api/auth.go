@@ -1,0 +1,104 @@
+package api
+
+import (
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/switchboardhq/switchboard/models"
+	"github.com/switchboardhq/switchboard/service"
+)
+
+const principalKey = "principal"
+
+// Widget requests name their org in this header beside the public key, so
+// the key alone never has to identify the tenant.
+const (
+	HeaderWidgetOrg = "X-Switchboard-Org"
+	HeaderWidgetKey = "X-Switchboard-Key"
+)
+
+func bearer(c *gin.Context) string {
+	h := c.GetHeader("Authorization")
+	if len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
+		return strings.TrimSpace(h[7:])
+	}
+	return ""
+}
+
+// requireSecretKey admits only the org's secret key. A public widget key is
+// valid but not enough: 403, so the caller learns which key to use.
+func (s *Server) requireSecretKey(c *gin.Context) {
+	p, err := s.svc.Authenticate(c.Request.Context(), bearer(c))
+	if err == nil && p.KeyKind != models.KeyKindSecret {
+		err = models.ErrForbidden
+	}
+	if err != nil {
+		_ = c.Error(err)
+		c.Abort()
+		return
+	}
+	c.Set(principalKey, p)
+}
+
+// requirePublicKey admits the org's public key sent with the org ID; a
+// secret key is accepted too (server-side widgets).
+func (s *Server) requirePublicKey(c *gin.Context) {
+	key := c.GetHeader(HeaderWidgetKey)
+	if key == "" {
+		key = bearer(c)
+	}
+	p, err := s.svc.Authenticate(c.Request.Context(), key)
+	if err == nil && p.OrgID != c.GetHeader(HeaderWidgetOrg) {
+		err = models.ErrUnauthorized
+	}
+	if err != nil {
+		_ = c.Error(err)
+		c.Abort()
+		return
+	}
+	c.Set(principalKey, p)
+}
+
+// widgetPreflight answers a CORS preflight. A preflight carries no custom
+// headers, so the org is unknown here and any origin may proceed to the
+// real request, where widgetOrigin enforces the org's list.
+func (s *Server) widgetPreflight(c *gin.Context) {
+	if origin := c.GetHeader("Origin"); origin != "" {
+		c.Header("Vary", "Origin")
+		c.Header("Access-Control-Allow-Origin", origin)
+		c.Header("Access-Control-Allow-Headers", "Content-Type, "+HeaderWidgetOrg+", "+HeaderWidgetKey)
+		c.Header("Access-Control-Allow-Methods", "POST, OPTIONS")
+		c.Header("Access-Control-Max-Age", "600")
+	}
+	c.AbortWithStatus(http.StatusNoContent)
+}
+
+// widgetOrigin runs after authentication: a browser request from an origin
+// the org did not list is refused before it has any effect (a CORS header
+// alone would only hide the answer, not stop the side effect).
+func (s *Server) widgetOrigin(c *gin.Context) {
+	origin := c.GetHeader("Origin")
+	if origin == "" {
+		return // not a browser cross-origin request
+	}
+	org, err := s.svc.Store.GetOrg(c.Request.Context(), principal(c).OrgID)
+	if err != nil {
+		_ = c.Error(err)
+		c.Abort()
+		return
+	}
+	if !slices.Contains(org.CORSOrigins, "*") && !slices.Contains(org.CORSOrigins, origin) {
+		_ = c.Error(&Error{Status: http.StatusForbidden, Code: "origin_not_allowed", Message: "this origin is not allowed for the org's widget"})
+		c.Abort()
+		return
+	}
+	c.Header("Vary", "Origin")
+	c.Header("Access-Control-Allow-Origin", origin)
+}
+
+func principal(c *gin.Context) service.Principal {
+	return c.MustGet(principalKey).(service.Principal)
+}

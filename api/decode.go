@@ -1,0 +1,78 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/switchboardhq/switchboard/models"
+)
+
+// bodyLimit caps every request body; reading past it fails with
+// *http.MaxBytesError, which decode reports as 413.
+func bodyLimit(limit int64) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
+		c.Next()
+	}
+}
+
+// decode reads one JSON object into v. Unknown fields are rejected: a typo
+// such as "evnt_types" must not silently create an endpoint that listens to
+// nothing. Trailing data after the object is rejected too.
+func decode(c *gin.Context, v any) error {
+	raw, err := io.ReadAll(c.Request.Body)
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return &Error{Status: http.StatusRequestEntityTooLarge, Code: "payload_too_large", Message: "request body is larger than the configured limit"}
+	}
+	if err != nil {
+		return &Error{Status: http.StatusBadRequest, Code: "invalid_json", Message: "could not read the request body"}
+	}
+	if len(bytes.TrimSpace(raw)) == 0 {
+		return &Error{Status: http.StatusBadRequest, Code: "invalid_json", Message: "request body must be a JSON object"}
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return decodeError(err)
+	}
+	if dec.More() {
+		return &Error{Status: http.StatusBadRequest, Code: "invalid_json", Message: "request body must hold a single JSON object"}
+	}
+	return nil
+}
+
+func decodeError(err error) error {
+	var (
+		syntax  *json.SyntaxError
+		typeErr *json.UnmarshalTypeError
+		valErr  *models.ValidationError
+		msg     = "request body is not valid JSON"
+		code    = "invalid_json"
+	)
+	switch {
+	case errors.As(err, &syntax), errors.Is(err, io.ErrUnexpectedEOF):
+	case errors.As(err, &valErr):
+		// Raised by a field's own UnmarshalJSON (e.g. a duration string).
+		return valErr
+	case errors.As(err, &typeErr):
+		msg = "field " + quoteField(typeErr.Field) + " has the wrong type"
+		if typeErr.Field == "" {
+			msg = "request body must be a JSON object"
+		}
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		// encoding/json has no typed error for unknown fields; its message
+		// format is documented and stable.
+		code = "unknown_field"
+		msg = "unknown field " + strings.TrimPrefix(err.Error(), "json: unknown field ")
+	}
+	return &Error{Status: http.StatusBadRequest, Code: code, Message: msg}
+}
+
+func quoteField(f string) string { return `"` + f + `"` }

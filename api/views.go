@@ -1,0 +1,92 @@
+package api
+
+import (
+	"time"
+
+	"github.com/switchboardhq/switchboard/models"
+)
+
+// webhookView is an endpoint as the API shows it: never with its secret,
+// except where Secret is set on purpose (create, rotate, the secret route).
+type webhookView struct {
+	ID              string            `json:"id"`
+	URL             string            `json:"url"`
+	Description     string            `json:"description"`
+	EventTypes      []string          `json:"event_types"`
+	Active          bool              `json:"active"`
+	Source          string            `json:"source"`
+	SigningScheme   string            `json:"signing_scheme"`
+	SignatureHeader string            `json:"signature_header,omitempty"`
+	RetrySchedule   []models.Duration `json:"retry_schedule,omitempty"`
+	DisabledReason  string            `json:"disabled_reason,omitempty"`
+	Secret          string            `json:"secret,omitempty"`
+	CreatedAt       time.Time         `json:"created_at"`
+	UpdatedAt       time.Time         `json:"updated_at"`
+}
+
+func viewWebhook(w models.Webhook) webhookView {
+	v := webhookView{
+		ID: w.ID, URL: w.URL, Description: w.Description, EventTypes: w.EventTypes, Active: w.Active,
+		Source: w.Source, SigningScheme: w.SigningScheme, RetrySchedule: w.RetrySchedule,
+		DisabledReason: w.DisabledReason, CreatedAt: w.CreatedAt, UpdatedAt: w.UpdatedAt,
+	}
+	if w.SigningScheme != models.SchemeStandardWebhooks {
+		v.SignatureHeader = w.SignatureHeader
+	}
+	return v
+}
+
+type deliveryView struct {
+	ID             string     `json:"id"`
+	EventID        string     `json:"event_id"`
+	WebhookID      string     `json:"webhook_id"`
+	EventType      string     `json:"event_type"`
+	Status         string     `json:"status"`
+	Attempts       int        `json:"attempts"`
+	LastStatusCode int        `json:"last_status_code,omitempty"`
+	LastError      string     `json:"last_error,omitempty"`
+	NextAttemptAt  *time.Time `json:"next_attempt_at,omitempty"`
+	CompletedAt    *time.Time `json:"completed_at,omitempty"`
+	WorkflowID     string     `json:"workflow_id"`
+	CreatedAt      time.Time  `json:"created_at"`
+	UpdatedAt      time.Time  `json:"updated_at"`
+}
+
+type attemptView struct {
+	Number         int               `json:"number"`
+	URL            string            `json:"url"`
+	RequestHeaders map[string]string `json:"request_headers"`
+	ResponseStatus int               `json:"response_status,omitempty"`
+	ResponseBody   string            `json:"response_body,omitempty"`
+	DurationMicros int64             `json:"duration_us"`
+	Error          string            `json:"error,omitempty"`
+	CreatedAt      time.Time         `json:"created_at"`
+}
+
+func viewAttempts(as []models.Attempt) []attemptView {
+	out := make([]attemptView, len(as))
+	for i, a := range as {
+		out[i] = attemptView{
+			Number: a.Number, URL: a.URL, RequestHeaders: a.RequestHeaders, ResponseStatus: a.ResponseStatus,
+			ResponseBody: a.ResponseBody, DurationMicros: a.DurationMicros, Error: a.Error, CreatedAt: a.CreatedAt,
+		}
+	}
+	return out
+}
+
+type eventView struct {
+	ID             string         `json:"id"`
+	Type           string         `json:"type"`
+	Data           any            `json:"data"`
+	IdempotencyKey *string        `json:"idempotency_key,omitempty"`
+	CreatedAt      time.Time      `json:"created_at"`
+	Deliveries     []deliveryView `json:"deliveries"`
+}
+
+func viewEvent(e models.Event, ds []models.Delivery, viewDelivery func(models.Delivery) deliveryView) eventView {
+	v := eventView{ID: e.ID, Type: e.Type, Data: e.Data, IdempotencyKey: e.IdempotencyKey, CreatedAt: e.CreatedAt, Deliveries: []deliveryView{}}
+	for _, d := range ds {
+		v.Deliveries = append(v.Deliveries, viewDelivery(d))
+	}
+	return v
+}

@@ -1,0 +1,161 @@
+package service
+
+import (
+	"context"
+	"encoding/json"
+	"sync"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/switchboardhq/switchboard/catalog"
+	"github.com/switchboardhq/switchboard/models"
+	"github.com/switchboardhq/switchboard/store"
+	"github.com/switchboardhq/switchboard/workflows"
+)
+
+// EventInput is an event to ingest.
+type EventInput struct {
+	Type           string          `json:"type"`
+	Data           json.RawMessage `json:"data"`
+	IdempotencyKey string          `json:"idempotency_key"`
+}
+
+// IngestEvent validates an event, stores it with one delivery per active
+// subscribed endpoint in one transaction, then starts each delivery's
+// workflow. A start that fails (or never happens because the process died)
+// is picked up by Sweep, so an accepted event is never lost.
+func (s *Service) IngestEvent(ctx context.Context, orgID string, in EventInput) (store.IngestResult, error) {
+	typ, ok := catalog.Lookup(in.Type)
+	if !ok {
+		return store.IngestResult{}, &models.ValidationError{Code: "unknown_event_type", Field: "type", Message: "unknown event type " + quote(in.Type)}
+	}
+	if len(in.Data) == 0 {
+		return store.IngestResult{}, models.Invalid("data", "is required")
+	}
+	if err := typ.Validate(in.Data); err != nil {
+		return store.IngestResult{}, &models.ValidationError{Code: "schema_violation", Field: "data", Message: err.Error()}
+	}
+	if len(in.IdempotencyKey) > 200 {
+		return store.IngestResult{}, models.Invalid("idempotency_key", "must be at most 200 characters")
+	}
+	now := store.Now()
+	ev := models.Event{ID: models.NewID("evt"), OrgID: orgID, Type: typ.Name, Data: in.Data, CreatedAt: now}
+	if in.IdempotencyKey != "" {
+		ev.IdempotencyKey = &in.IdempotencyKey
+	}
+	subs, err := s.Store.ActiveSubscribers(ctx, orgID, typ.Name)
+	if err != nil {
+		return store.IngestResult{}, err
+	}
+	deliveries := make([]models.Delivery, len(subs))
+	for i, w := range subs {
+		deliveries[i] = models.Delivery{
+			ID: models.NewID("dlv"), OrgID: orgID, EventID: ev.ID, WebhookID: w.ID, EventType: typ.Name,
+			Status: models.StatusPending, CreatedAt: now, UpdatedAt: now,
+		}
+	}
+	res, err := s.Store.CreateEvent(ctx, &ev, deliveries, s.Cfg.IdempotencyWindow)
+	if err != nil || res.Duplicate {
+		return res, err
+	}
+	s.dispatch(ctx, res.Deliveries, subs)
+	return res, nil
+}
+
+// dispatch starts the delivery workflows concurrently. Errors are logged,
+// not returned: the rows are committed and Sweep retries the start.
+func (s *Service) dispatch(ctx context.Context, ds []models.Delivery, subs []models.Webhook) {
+	var wg sync.WaitGroup
+	for i := range ds {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := s.startDelivery(ctx, ds[i], subs[i], 1, false); err != nil && !temporal.IsWorkflowExecutionAlreadyStartedError(err) {
+				s.Log.Warn("delivery start deferred to sweeper", "delivery", ds[i].ID, "err", err)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// startDelivery starts the delivery workflow. Eager start hands the first
+// workflow task straight to this process's worker when it runs one, so the
+// first attempt goes out without waiting for a poll. redrive runs a single
+// attempt numbered firstAttempt on a finished delivery.
+func (s *Service) startDelivery(ctx context.Context, d models.Delivery, w models.Webhook, firstAttempt int, redrive bool) error {
+	schedule := workflows.DefaultSchedule
+	if w.RetrySchedule != nil {
+		schedule = models.Durations(w.RetrySchedule)
+	}
+	reuse := enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE
+	if redrive {
+		schedule, reuse = nil, enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE
+	}
+	ctx, cancel := withDeadline(ctx, 10*time.Second)
+	defer cancel()
+	_, err := s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                    workflows.DeliveryID(d.ID),
+		TaskQueue:             s.Cfg.TaskQueue,
+		EnableEagerStart:      true,
+		WorkflowIDReusePolicy: reuse,
+		TypedSearchAttributes: temporal.NewSearchAttributes(
+			workflows.AttrOrg.ValueSet(d.OrgID), workflows.AttrEndpoint.ValueSet(d.WebhookID),
+			workflows.AttrEventType.ValueSet(d.EventType), workflows.AttrStatus.ValueSet(models.StatusPending)),
+	}, workflows.Delivery, workflows.DeliveryInput{
+		DeliveryID: d.ID, Schedule: schedule, FirstAttempt: firstAttempt, AttemptTimeout: s.Cfg.DeliveryTimeout,
+	})
+	return err
+}
+
+// Sweep starts the workflows of deliveries that were committed but never
+// started (the process died between commit and start, or Temporal was
+// briefly unreachable). Starting is idempotent: the workflow ID is the
+// delivery ID and an existing run is never duplicated.
+func (s *Service) Sweep(ctx context.Context) (started int, err error) {
+	ds, err := s.Store.Undispatched(ctx, store.Now().Add(-s.Cfg.SweepInterval), 500)
+	if err != nil {
+		return 0, err
+	}
+	for _, d := range ds {
+		w, err := s.Store.WebhookByID(ctx, d.WebhookID)
+		if err != nil {
+			// Deleted endpoint: start anyway, the attempt records the failure.
+			w = models.Webhook{ID: d.WebhookID}
+		}
+		err = s.startDelivery(ctx, d, w, 1, false)
+		switch {
+		case err == nil:
+			started++
+		case temporal.IsWorkflowExecutionAlreadyStartedError(err):
+		default:
+			return started, err
+		}
+	}
+	return started, nil
+}
+
+// RunSweeper calls Sweep every SweepInterval until ctx ends.
+func (s *Service) RunSweeper(ctx context.Context) {
+	t := time.NewTicker(s.Cfg.SweepInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if n, err := s.Sweep(ctx); err != nil {
+				s.Log.Warn("sweep failed", "err", err)
+			} else if n > 0 {
+				s.Log.Info("sweeper started stranded deliveries", "count", n)
+			}
+		}
+	}
+}
+
+// GetEvent loads an event and its deliveries.
+func (s *Service) GetEvent(ctx context.Context, orgID, id string) (models.Event, []models.Delivery, error) {
+	return s.Store.GetEvent(ctx, orgID, id)
+}

@@ -1,0 +1,193 @@
+package service
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/switchboardhq/switchboard/catalog"
+	"github.com/switchboardhq/switchboard/models"
+	"github.com/switchboardhq/switchboard/signing"
+	"github.com/switchboardhq/switchboard/store"
+)
+
+// DefaultSignatureHeader is the HMAC schemes' header unless an endpoint
+// names another (seed 003 uses "TinyTalk-Signature", seed 001
+// "x-talkable-signature").
+const DefaultSignatureHeader = "Switchboard-Signature"
+
+// Sources an endpoint can come from; integrations mark theirs (seed 003).
+var sources = []string{"api", "dashboard", "zapier", "pabbly"}
+
+// WebhookInput creates or patches an endpoint; nil fields are left alone on
+// a patch and take their defaults on create.
+type WebhookInput struct {
+	URL             *string            `json:"url"`
+	Description     *string            `json:"description"`
+	EventTypes      *[]string          `json:"event_types"`
+	Active          *bool              `json:"active"`
+	Source          *string            `json:"source"`
+	SigningScheme   *string            `json:"signing_scheme"`
+	SignatureHeader *string            `json:"signature_header"`
+	RetrySchedule   *[]models.Duration `json:"retry_schedule"`
+}
+
+// CreateWebhook validates and stores a new endpoint with a fresh secret.
+func (s *Service) CreateWebhook(ctx context.Context, orgID string, in WebhookInput) (models.Webhook, error) {
+	now := store.Now()
+	w := models.Webhook{
+		ID: models.NewID("wh"), OrgID: orgID, Active: true, Source: "api",
+		SigningScheme: signing.HexHMAC, SignatureHeader: DefaultSignatureHeader,
+		CreatedAt: now, UpdatedAt: now,
+	}
+	if in.URL == nil {
+		return models.Webhook{}, models.Invalid("url", "is required")
+	}
+	if in.EventTypes == nil {
+		return models.Webhook{}, models.Invalid("event_types", "is required")
+	}
+	if err := s.applyWebhook(&w, in); err != nil {
+		return models.Webhook{}, err
+	}
+	w.Secret = signing.NewSecret(w.SigningScheme)
+	return w, s.Store.CreateWebhook(ctx, &w)
+}
+
+// UpdateWebhook applies a patch. Switching between the HMAC schemes and
+// Standard Webhooks changes the secret format, so that issues a new secret;
+// changed reports it so the caller can show it.
+func (s *Service) UpdateWebhook(ctx context.Context, orgID, id string, in WebhookInput) (w models.Webhook, newSecret bool, err error) {
+	w, err = s.Store.GetWebhook(ctx, orgID, id)
+	if err != nil {
+		return w, false, err
+	}
+	wasSW := w.SigningScheme == signing.StandardWebhooks
+	if err := s.applyWebhook(&w, in); err != nil {
+		return models.Webhook{}, false, err
+	}
+	if in.Active != nil && *in.Active {
+		w.DisabledReason = ""
+	}
+	if newSecret = wasSW != (w.SigningScheme == signing.StandardWebhooks); newSecret {
+		w.Secret = signing.NewSecret(w.SigningScheme)
+	}
+	return w, newSecret, s.Store.SaveWebhook(ctx, &w)
+}
+
+func (s *Service) applyWebhook(w *models.Webhook, in WebhookInput) error {
+	if in.URL != nil {
+		if err := s.ValidateURL("url", *in.URL); err != nil {
+			return err
+		}
+		w.URL = *in.URL
+	}
+	if in.Description != nil {
+		if len(*in.Description) > 1000 {
+			return models.Invalid("description", "must be at most 1000 characters")
+		}
+		w.Description = *in.Description
+	}
+	if in.EventTypes != nil {
+		types, err := validEventTypes(*in.EventTypes)
+		if err != nil {
+			return err
+		}
+		w.EventTypes = types
+	}
+	if in.Active != nil {
+		w.Active = *in.Active
+	}
+	if in.Source != nil {
+		if !slices.Contains(sources, *in.Source) {
+			return models.Invalid("source", "must be one of "+strings.Join(sources, ", "))
+		}
+		w.Source = *in.Source
+	}
+	if in.SigningScheme != nil {
+		if !signing.Valid(*in.SigningScheme) {
+			return models.Invalid("signing_scheme", "must be one of hmac-sha256-hex, hmac-sha256-base64hex, standard-webhooks")
+		}
+		w.SigningScheme = *in.SigningScheme
+	}
+	if in.SignatureHeader != nil {
+		if !validHeaderName(*in.SignatureHeader) {
+			return models.Invalid("signature_header", "must be a valid HTTP header name")
+		}
+		w.SignatureHeader = *in.SignatureHeader
+	}
+	if in.RetrySchedule != nil {
+		if err := validSchedule(*in.RetrySchedule); err != nil {
+			return err
+		}
+		w.RetrySchedule = *in.RetrySchedule
+	}
+	return nil
+}
+
+func validEventTypes(in []string) ([]string, error) {
+	if len(in) == 0 {
+		return nil, models.Invalid("event_types", "must name at least one event type")
+	}
+	var out []string
+	for _, t := range in {
+		if _, ok := catalog.Lookup(t); !ok {
+			return nil, models.Invalid("event_types", "unknown event type "+quote(t))
+		}
+		if !slices.Contains(out, t) {
+			out = append(out, t)
+		}
+	}
+	return out, nil
+}
+
+// Schedules are bounded so a typo cannot keep a delivery alive for months.
+const (
+	maxScheduleLen   = 20
+	maxScheduleDelay = 7 * 24 * time.Hour
+)
+
+func validSchedule(in []models.Duration) error {
+	if len(in) > maxScheduleLen {
+		return models.Invalid("retry_schedule", "must have at most 20 entries")
+	}
+	for _, d := range in {
+		if d < 0 || time.Duration(d) > maxScheduleDelay {
+			return models.Invalid("retry_schedule", "each delay must be between 0s and 168h")
+		}
+	}
+	return nil
+}
+
+func quote(s string) string {
+	if len(s) > 100 {
+		s = s[:100] + "…"
+	}
+	return `"` + s + `"`
+}
+
+// GetWebhook loads an endpoint.
+func (s *Service) GetWebhook(ctx context.Context, orgID, id string) (models.Webhook, error) {
+	return s.Store.GetWebhook(ctx, orgID, id)
+}
+
+// ListWebhooks lists the org's endpoints.
+func (s *Service) ListWebhooks(ctx context.Context, orgID string) ([]models.Webhook, error) {
+	return s.Store.ListWebhooks(ctx, orgID)
+}
+
+// DeleteWebhook removes an endpoint; pending retries to it then fail as
+// "endpoint was deleted".
+func (s *Service) DeleteWebhook(ctx context.Context, orgID, id string) error {
+	return s.Store.DeleteWebhook(ctx, orgID, id)
+}
+
+// RotateWebhookSecret replaces the endpoint's secret at once.
+func (s *Service) RotateWebhookSecret(ctx context.Context, orgID, id string) (models.Webhook, error) {
+	w, err := s.Store.GetWebhook(ctx, orgID, id)
+	if err != nil {
+		return w, err
+	}
+	w.Secret = signing.NewSecret(w.SigningScheme)
+	return w, s.Store.SaveWebhook(ctx, &w)
+}

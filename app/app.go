@@ -1,0 +1,145 @@
+// Package app assembles Switchboard's parts (store, Temporal client, worker,
+// service, HTTP handler) from a config. The binary's subcommands, the
+// integration tests and the benchmarks all build the platform through it,
+// so they run the same wiring.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	tlog "go.temporal.io/sdk/log"
+	sdkworker "go.temporal.io/sdk/worker"
+
+	"github.com/switchboardhq/switchboard/activities"
+	"github.com/switchboardhq/switchboard/api"
+	"github.com/switchboardhq/switchboard/config"
+	"github.com/switchboardhq/switchboard/service"
+	"github.com/switchboardhq/switchboard/store"
+	"github.com/switchboardhq/switchboard/worker"
+)
+
+// Version is reported in the User-Agent of every outbound request.
+var Version = "0.1.0"
+
+// Parts says which components to run in this process.
+type Parts struct {
+	API    bool
+	Worker bool
+}
+
+// App is a running Switchboard process.
+type App struct {
+	Cfg        config.Config
+	Log        *slog.Logger
+	Store      *store.Store
+	Temporal   client.Client
+	Activities *activities.Activities
+	Service    *service.Service
+	Handler    http.Handler
+	worker     sdkworker.Worker
+	stop       context.CancelFunc
+	done       chan struct{}
+}
+
+// Start opens the store, connects to Temporal and starts the worker (with
+// the delivery sweeper) when asked. The store must already be migrated.
+func Start(ctx context.Context, cfg config.Config, log *slog.Logger, parts Parts) (*App, error) {
+	st, err := store.Open(cfg.DatabaseURL, cfg.SQLitePath)
+	if err != nil {
+		return nil, err
+	}
+	dialCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	tc, err := client.DialContext(dialCtx, client.Options{
+		HostPort: cfg.TemporalAddress, Namespace: cfg.TemporalNamespace,
+		Logger: tlog.NewStructuredLogger(log.With("component", "temporal")),
+	})
+	if err != nil {
+		_ = st.Close()
+		return nil, fmt.Errorf("connect to Temporal at %s: %w", cfg.TemporalAddress, err)
+	}
+	acts := activities.New(st, activities.Settings{
+		DeliveryTimeout: cfg.DeliveryTimeout, LookupTimeout: cfg.LookupTimeout, RetryAfterCap: cfg.RetryAfterCap,
+		ResponseBodyLimit: cfg.ResponseBodyLimit, UserAgent: "Switchboard/" + Version,
+	})
+	a := &App{
+		Cfg: cfg, Log: log, Store: st, Temporal: tc, Activities: acts,
+		Service: service.New(st, tc, cfg, log), done: make(chan struct{}),
+	}
+	runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	a.stop = stop
+	if parts.Worker {
+		a.worker = worker.New(tc, cfg, acts)
+		if err := a.worker.Start(); err != nil {
+			a.Close()
+			return nil, fmt.Errorf("start worker: %w", err)
+		}
+		go func() {
+			defer close(a.done)
+			a.Service.RunSweeper(runCtx)
+		}()
+	} else {
+		close(a.done)
+	}
+	if parts.API {
+		a.Handler = api.New(a.Service, log)
+	}
+	return a, nil
+}
+
+// Close stops the worker and sweeper and releases connections.
+func (a *App) Close() {
+	if a.stop != nil {
+		a.stop()
+		<-a.done
+	}
+	if a.worker != nil {
+		a.worker.Stop()
+	}
+	a.Temporal.Close()
+	_ = a.Store.Close()
+}
+
+// Serve runs the HTTP API on cfg.HTTPAddr until ctx ends.
+func (a *App) Serve(ctx context.Context) error {
+	srv := &http.Server{Addr: a.Cfg.HTTPAddr, Handler: a.Handler, ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+		shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+		return nil
+	}
+}
+
+// Migrate opens the store and brings its schema up to date.
+func Migrate(ctx context.Context, cfg config.Config) error {
+	st, err := store.Open(cfg.DatabaseURL, cfg.SQLitePath)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	return st.Migrate(ctx)
+}
+
+// CreateOrg creates an org directly in the store, for the CLI.
+func CreateOrg(ctx context.Context, cfg config.Config, name string) (service.NewOrg, error) {
+	st, err := store.Open(cfg.DatabaseURL, cfg.SQLitePath)
+	if err != nil {
+		return service.NewOrg{}, err
+	}
+	defer st.Close()
+	return service.New(st, nil, cfg, slog.Default()).CreateOrg(ctx, name)
+}

@@ -1,0 +1,273 @@
+package activities
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/switchboardhq/switchboard/models"
+	"github.com/switchboardhq/switchboard/signing"
+)
+
+// MaxLookupReply is the largest customer-lookup answer accepted; a larger
+// body is an invalid reply, never silently cut.
+const MaxLookupReply = 64 << 10
+
+// Fallbacks for a configuration saved without these settings (seed 000).
+const (
+	defaultUserTokenField  = "userToken"
+	defaultSignatureHeader = "X-Talki-Signature"
+)
+
+// Longest accepted name, email and plan: the sizes of their columns.
+const (
+	maxNameLen  = 500
+	maxEmailLen = 500
+	maxPlanLen  = 200
+)
+
+// LookupInput names one attempt of one customer lookup. It carries IDs only:
+// the visitor ID, the endpoint and the secret are loaded inside the
+// activity, so none of them is copied into workflow history.
+type LookupInput struct {
+	LookupID string
+	Attempt  int
+	// Final is true on the last attempt: its failure is recorded as the
+	// lookup's outcome.
+	Final bool
+}
+
+// LookupResult is a successful attempt.
+type LookupResult struct {
+	StatusCode     int
+	DurationMicros int64
+}
+
+// Lookup makes one attempt of a customer lookup: load the lookup, its
+// conversation and the org's Backend Connect configuration, POST the signed
+// visitor ID, persist the attempt and, on success or on the final attempt,
+// the lookup's outcome and the profile.
+//
+// A non-2xx answer or a network failure returns a non-retryable
+// ApplicationError of type ErrTypeHTTP, an unacceptable 2xx answer one of
+// type ErrTypeInvalidReply: the workflow decides whether to try again. A
+// configuration that is missing or disabled, or a conversation without a
+// visitor ID, marks the lookup skipped and returns a non-retryable error of
+// type ErrTypeEndpointUnavailable. Database errors are returned as plain
+// errors so that Temporal retries the activity.
+func (a *Activities) Lookup(ctx context.Context, in LookupInput) (LookupResult, error) {
+	l, err := a.Store.LookupByID(ctx, in.LookupID)
+	if err != nil {
+		return LookupResult{}, fmt.Errorf("load lookup: %w", err)
+	}
+	conv, err := a.Store.GetConversation(ctx, l.OrgID, l.ConversationID)
+	if err != nil {
+		return LookupResult{}, fmt.Errorf("load conversation: %w", err)
+	}
+	cfg, err := a.Store.GetBackendConnect(ctx, l.OrgID)
+	var skip string
+	switch {
+	case errors.Is(err, models.ErrNotFound):
+		skip = "Backend Connect is not configured"
+	case err != nil:
+		return LookupResult{}, fmt.Errorf("load Backend Connect configuration: %w", err)
+	case !cfg.Enabled || cfg.URL == "":
+		skip = "Backend Connect is disabled"
+	case conv.VisitorID == "":
+		skip = "the conversation has no visitor ID"
+	}
+	if skip != "" {
+		if err := a.finishLookup(ctx, l, nil, models.ProfileSkipped, skip); err != nil {
+			return LookupResult{}, err
+		}
+		return LookupResult{}, temporal.NewNonRetryableApplicationError(skip, ErrTypeEndpointUnavailable, nil)
+	}
+
+	field := orDefault(cfg.UserTokenField, defaultUserTokenField)
+	body, err := json.Marshal(map[string]string{field: conv.VisitorID})
+	if err != nil {
+		return LookupResult{}, err
+	}
+	headers := map[string]string{
+		"Content-Type": "application/json",
+		"User-Agent":   a.Settings.UserAgent,
+		orDefault(cfg.SignatureHeader, defaultSignatureHeader): signing.HexDigest(cfg.Secret, body),
+	}
+	// Read one byte past the accepted size so an oversized answer is seen.
+	o := a.post(ctx, cfg.URL, headers, body, a.Settings.LookupTimeout, MaxLookupReply)
+
+	var (
+		profile  *models.CustomerProfile
+		errType  string
+		failText string
+	)
+	switch {
+	case !o.OK():
+		errType, failText = ErrTypeHTTP, o.errorText()
+	case o.Truncated:
+		errType, failText = ErrTypeInvalidReply, fmt.Sprintf("invalid reply: body is larger than %d KiB", MaxLookupReply>>10)
+	default:
+		p, err := parseLookupReply(o.Body)
+		if err != nil {
+			errType, failText = ErrTypeInvalidReply, "invalid reply: "+err.Error()
+		} else {
+			profile = &p
+		}
+	}
+
+	status := models.ProfileOK
+	switch {
+	case profile == nil && in.Final:
+		status = models.ProfileFailed
+	case profile == nil:
+		status = models.StatusRetrying
+	}
+	rec := &models.Attempt{
+		ParentID: l.ID, Number: in.Attempt, URL: cfg.URL, RequestHeaders: redact(headers),
+		ResponseStatus: o.Status, ResponseBody: storableText(o.Body, a.Settings.ResponseBodyLimit),
+		DurationMicros: o.Duration.Microseconds(), Error: failText, CreatedAt: a.Now(),
+	}
+	if err := a.Store.RecordLookupAttempt(ctx, rec, status); err != nil {
+		return LookupResult{}, fmt.Errorf("record lookup attempt: %w", err)
+	}
+	if profile == nil {
+		if in.Final {
+			if err := a.finishLookup(ctx, l, nil, models.ProfileFailed, failText); err != nil {
+				return LookupResult{}, err
+			}
+		}
+		return LookupResult{}, temporal.NewNonRetryableApplicationError(failText, errType, nil)
+	}
+	now := a.Now()
+	profile.FetchedAt = &now
+	if err := a.finishLookup(ctx, l, profile, models.ProfileOK, ""); err != nil {
+		return LookupResult{}, err
+	}
+	return LookupResult{StatusCode: o.Status, DurationMicros: rec.DurationMicros}, nil
+}
+
+// FailLookup records a lookup as failed when its final attempt could not
+// record itself (e.g. the activity timed out or the worker was lost), so the
+// operator's panel never stays pending.
+func (a *Activities) FailLookup(ctx context.Context, lookupID, reason string) error {
+	l, err := a.Store.LookupByID(ctx, lookupID)
+	if err != nil {
+		return fmt.Errorf("load lookup: %w", err)
+	}
+	return a.finishLookup(ctx, l, nil, models.ProfileFailed, reason)
+}
+
+// finishLookup stores the outcome and tells the API, which pushes the
+// profile to operators.
+func (a *Activities) finishLookup(ctx context.Context, l models.Lookup, p *models.CustomerProfile, status, errText string) error {
+	if err := a.Store.FinishLookup(ctx, l.ID, p, status, errText); err != nil {
+		return fmt.Errorf("finish lookup: %w", err)
+	}
+	if a.OnLookupDone != nil {
+		a.OnLookupDone(l.OrgID, l.ConversationID)
+	}
+	return nil
+}
+
+// parseLookupReply validates a customer backend's answer: a JSON object
+// whose optional name, email and plan are strings (or null) and whose
+// optional fields is an object (or null) of scalar values (string, number,
+// bool, null). Unknown top-level keys are ignored. Numbers keep their exact
+// literal. The error message says what is wrong, for the attempt row.
+func parseLookupReply(body []byte) (models.CustomerProfile, error) {
+	var p models.CustomerProfile
+	trimmed := bytes.TrimSpace(body)
+	if len(trimmed) == 0 {
+		return p, errors.New("empty body, want a JSON object")
+	}
+	if trimmed[0] != '{' {
+		return p, errors.New("body is not a JSON object")
+	}
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(trimmed, &top); err != nil {
+		return p, errors.New("body is not a JSON object")
+	}
+	for _, f := range []struct {
+		key string
+		max int
+		dst *string
+	}{{"name", maxNameLen, &p.Name}, {"email", maxEmailLen, &p.Email}, {"plan", maxPlanLen, &p.Plan}} {
+		raw, ok := top[f.key]
+		if !ok || isNull(raw) {
+			continue
+		}
+		if err := json.Unmarshal(raw, f.dst); err != nil {
+			return models.CustomerProfile{}, fmt.Errorf("%q must be a string", f.key)
+		}
+		if utf8.RuneCountInString(*f.dst) > f.max {
+			return models.CustomerProfile{}, fmt.Errorf("%q is longer than %d characters", f.key, f.max)
+		}
+		if strings.ContainsRune(*f.dst, 0) {
+			return models.CustomerProfile{}, fmt.Errorf("%q contains a NUL character", f.key)
+		}
+	}
+	raw, ok := top["fields"]
+	if !ok || isNull(raw) {
+		return p, nil
+	}
+	if t := bytes.TrimSpace(raw); len(t) == 0 || t[0] != '{' {
+		return models.CustomerProfile{}, errors.New(`"fields" must be an object`)
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &fields); err != nil {
+		return models.CustomerProfile{}, errors.New(`"fields" must be an object`)
+	}
+	p.Fields = make(map[string]any, len(fields))
+	for k, v := range fields {
+		var val any
+		dec := json.NewDecoder(bytes.NewReader(v))
+		dec.UseNumber()
+		if err := dec.Decode(&val); err != nil {
+			return models.CustomerProfile{}, fmt.Errorf("fields.%s is not valid JSON", k)
+		}
+		switch val.(type) {
+		case string, json.Number, bool, nil:
+			p.Fields[k] = val
+		default:
+			return models.CustomerProfile{}, fmt.Errorf("fields.%s must be a string, number, boolean or null", k)
+		}
+	}
+	return p, nil
+}
+
+func isNull(raw json.RawMessage) bool { return string(bytes.TrimSpace(raw)) == "null" }
+
+// orDefault returns v, or fallback when v is empty.
+func orDefault(v, fallback string) string {
+	if v == "" {
+		return fallback
+	}
+	return v
+}
+
+// storableText keeps at most limit bytes of b as text a PostgreSQL text
+// column accepts: cut on a character boundary, invalid UTF-8 replaced, NUL
+// bytes dropped.
+func storableText(b []byte, limit int) string {
+	if limit < 0 {
+		limit = 0
+	}
+	if len(b) > limit {
+		b = b[:limit]
+		// Drop a character cut in half by the limit.
+		for i := 0; i < utf8.UTFMax-1 && len(b) > 0; i++ {
+			if r, size := utf8.DecodeLastRune(b); r != utf8.RuneError || size != 1 {
+				break
+			}
+			b = b[:len(b)-1]
+		}
+	}
+	s := strings.ToValidUTF8(string(b), "\uFFFD")
+	return strings.ReplaceAll(s, "\x00", "")
+}

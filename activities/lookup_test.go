@@ -339,7 +339,9 @@ func TestLookupHTTPFailureThenFinal(t *testing.T) {
 	if _, err := e.run(first, 1, false); err != nil {
 		t.Fatal(err)
 	}
-	e.rcv.set(func(w http.ResponseWriter, _ *http.Request) { http.Error(w, "down for maintenance", http.StatusServiceUnavailable) })
+	e.rcv.set(func(w http.ResponseWriter, _ *http.Request) {
+		http.Error(w, "down for maintenance", http.StatusServiceUnavailable)
+	})
 	id := e.newLookup()
 
 	_, err := e.run(id, 1, false)

@@ -122,12 +122,16 @@ func (s *Service) RetryDelivery(ctx context.Context, orgID, id string) (models.D
 // CancelDelivery cancels a running delivery; the workflow records the
 // cancellation itself.
 func (s *Service) CancelDelivery(ctx context.Context, orgID, id string) error {
-	if _, err := s.Store.GetDelivery(ctx, orgID, id); err != nil {
+	d, err := s.Store.GetDelivery(ctx, orgID, id)
+	if err != nil {
 		return err
+	}
+	if d.CompletedAt != nil {
+		return ErrNotInProgress
 	}
 	ctx, cancel := withDeadline(ctx, 10*time.Second)
 	defer cancel()
-	err := s.Temporal.CancelWorkflow(ctx, workflows.DeliveryID(id), "")
+	err = s.Temporal.CancelWorkflow(ctx, workflows.DeliveryID(id), "")
 	var nf *serviceerror.NotFound
 	if errors.As(err, &nf) {
 		return ErrNotInProgress

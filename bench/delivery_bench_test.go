@@ -1,0 +1,116 @@
+package bench
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/switchboardhq/switchboard/internal/harness"
+)
+
+// arrivals records when each event reached the receiver.
+type arrivals struct {
+	mu   sync.Mutex
+	at   map[string]time.Time
+	done chan struct{}
+	want int
+}
+
+func (a *arrivals) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	now := time.Now()
+	body, _ := io.ReadAll(r.Body)
+	var env struct{ ID string }
+	_ = json.Unmarshal(body, &env)
+	a.mu.Lock()
+	if _, dup := a.at[env.ID]; !dup {
+		a.at[env.ID] = now
+		if len(a.at) == a.want {
+			close(a.done)
+		}
+	}
+	a.mu.Unlock()
+}
+
+// BenchmarkDeliveries sends BENCH_EVENTS events (default 2000) from
+// BENCH_CONCURRENCY clients (default 16) to one subscribed loopback
+// endpoint, then BENCH_LIGHT events (default 200) one at a time. It reports
+// sustained deliveries/s and the latency from POST /v1/events returning to
+// the receiver getting the request.
+func BenchmarkDeliveries(b *testing.B) {
+	cfg := harness.Config(b, temporalServer)
+	p := harness.New(b, cfg)
+	for range b.N {
+		burst := runEvents(b, p, envInt("BENCH_EVENTS", 2000), envInt("BENCH_CONCURRENCY", 16))
+		b.ReportMetric(burst.rate, "deliveries/s")
+		report(b, "burst_", burst.latencies)
+		light := runEvents(b, p, envInt("BENCH_LIGHT", 200), 1)
+		report(b, "light_", light.latencies)
+	}
+}
+
+type runResult struct {
+	rate      float64
+	latencies []time.Duration
+}
+
+func runEvents(b *testing.B, p *harness.Platform, n, clients int) runResult {
+	arr := &arrivals{at: map[string]time.Time{}, done: make(chan struct{}), want: n}
+	rcv := httptest.NewServer(arr)
+	defer rcv.Close()
+	var wh struct{ ID string }
+	if code := p.Call("POST", "/v1/webhooks", map[string]any{"url": rcv.URL, "event_types": []string{"contact.created"}}, &wh); code != 201 {
+		b.Fatalf("create webhook: %d", code)
+	}
+	defer p.Call("DELETE", "/v1/webhooks/"+wh.ID, nil, nil)
+
+	returned := make(map[string]time.Time, n)
+	var mu sync.Mutex
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range jobs {
+				var ev struct{ ID string }
+				body := map[string]any{"type": "contact.created", "data": map[string]any{"contact": map[string]any{"id": "c"}}}
+				if code := p.Call("POST", "/v1/events", body, &ev); code != http.StatusAccepted {
+					b.Errorf("post event: %d", code)
+					return
+				}
+				mu.Lock()
+				returned[ev.ID] = time.Now()
+				mu.Unlock()
+			}
+		}()
+	}
+	for i := range n {
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
+	select {
+	case <-arr.done:
+	case <-time.After(10 * time.Minute):
+		b.Fatalf("only %d of %d deliveries arrived", len(arr.at), n)
+	}
+	arr.mu.Lock()
+	defer arr.mu.Unlock()
+	var last time.Time
+	lat := make([]time.Duration, 0, n)
+	for id, got := range arr.at {
+		if got.After(last) {
+			last = got
+		}
+		// A delivery can arrive before the API's 202 reaches the client
+		// (eager start runs the first attempt while the answer is written);
+		// that counts as zero latency.
+		lat = append(lat, max(0, got.Sub(returned[id])))
+	}
+	return runResult{rate: float64(n) / last.Sub(start).Seconds(), latencies: lat}
+}

@@ -1,0 +1,68 @@
+// Package bench measures Switchboard through the real stack: the API and
+// worker in one process (eager start enabled), a Temporal dev server started
+// for the run, PostgreSQL on 127.0.0.1:5432, and loopback receivers.
+//
+//	make bench   (or: go test -run '^$' -bench . -benchtime 1x ./bench/)
+//
+// Figures are printed with b.ReportMetric and b.Log; they depend on the
+// machine, so the README records them with the machine noted.
+package bench
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+
+	"go.temporal.io/sdk/testsuite"
+
+	"github.com/switchboardhq/switchboard/internal/testenv"
+)
+
+var temporalServer *testsuite.DevServer
+
+func TestMain(m *testing.M) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	srv, err := testenv.StartTemporal(ctx)
+	cancel()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench: cannot start the Temporal dev server:", err)
+		os.Exit(1)
+	}
+	temporalServer = srv
+	code := m.Run()
+	_ = srv.Stop()
+	os.Exit(code)
+}
+
+// envInt reads a size knob such as BENCH_EVENTS.
+func envInt(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
+		return v
+	}
+	return def
+}
+
+// percentiles returns p50, p95 and p99 of ds.
+func percentiles(ds []time.Duration) (p50, p95, p99 time.Duration) {
+	if len(ds) == 0 {
+		return 0, 0, 0
+	}
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	at := func(q float64) time.Duration { return s[min(len(s)-1, int(q*float64(len(s))))] }
+	return at(0.50), at(0.95), at(0.99)
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+func report(b *testing.B, prefix string, ds []time.Duration) {
+	p50, p95, p99 := percentiles(ds)
+	b.ReportMetric(ms(p50), prefix+"p50_ms")
+	b.ReportMetric(ms(p95), prefix+"p95_ms")
+	b.ReportMetric(ms(p99), prefix+"p99_ms")
+	b.Logf("%s n=%d p50=%.1fms p95=%.1fms p99=%.1fms", prefix, len(ds), ms(p50), ms(p95), ms(p99))
+}

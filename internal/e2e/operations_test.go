@@ -1,0 +1,148 @@
+package e2e
+
+import (
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/switchboardhq/switchboard/models"
+	"github.com/switchboardhq/switchboard/store"
+)
+
+func TestRetryNowSkipsThePendingWait(t *testing.T) {
+	p := newPlatform(t)
+	r := newReceiver(t, "hmac-sha256-hex", "Switchboard-Signature")
+	r.answer = func(n int, w http.ResponseWriter) {
+		if n == 1 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+	}
+	p.createWebhook(r, map[string]any{"retry_schedule": []string{"1h"}})
+	ev := p.sendEvent(contactEvent)
+	r.next(t)
+	id := ev.Deliveries[0].ID
+	p.waitStatus(id, models.StatusRetrying)
+	if code := p.call("POST", "/v1/deliveries/"+id+"/retry", nil, nil); code != http.StatusAccepted {
+		t.Fatalf("retry: %d", code)
+	}
+	r.next(t) // well before the hour-long timer
+	p.waitStatus(id, models.StatusSucceeded)
+}
+
+func TestCancelPendingRetry(t *testing.T) {
+	p := newPlatform(t)
+	r := newReceiver(t, "hmac-sha256-hex", "Switchboard-Signature")
+	r.answer = func(_ int, w http.ResponseWriter) { w.WriteHeader(http.StatusInternalServerError) }
+	p.createWebhook(r, map[string]any{"retry_schedule": []string{"1h"}})
+	ev := p.sendEvent(contactEvent)
+	id := ev.Deliveries[0].ID
+	p.waitStatus(id, models.StatusRetrying)
+	if code := p.call("POST", "/v1/deliveries/"+id+"/cancel", nil, nil); code != http.StatusAccepted {
+		t.Fatalf("cancel: %d", code)
+	}
+	p.waitStatus(id, models.StatusCancelled)
+	if code := p.call("POST", "/v1/deliveries/"+id+"/cancel", nil, nil); code != http.StatusConflict {
+		t.Fatalf("second cancel: %d, want 409", code)
+	}
+}
+
+func TestRedriveFailedDeliveryStartsANewRun(t *testing.T) {
+	p := newPlatform(t)
+	r := newReceiver(t, "hmac-sha256-hex", "Switchboard-Signature")
+	r.answer = func(n int, w http.ResponseWriter) {
+		if n == 1 {
+			w.WriteHeader(http.StatusBadGateway)
+		}
+	}
+	p.createWebhook(r, map[string]any{"retry_schedule": []string{}})
+	ev := p.sendEvent(contactEvent)
+	id := ev.Deliveries[0].ID
+	p.waitStatus(id, models.StatusFailed)
+	if code := p.call("POST", "/v1/deliveries/"+id+"/retry", nil, nil); code != http.StatusAccepted {
+		t.Fatalf("redrive: %d", code)
+	}
+	d := p.waitStatus(id, models.StatusSucceeded)
+	if len(d.Attempts) != 2 || d.Attempts[1].Number != 2 || d.Attempts[1].ResponseStatus != 200 {
+		t.Fatalf("attempts after redrive: %+v", d.Attempts)
+	}
+	if code := p.call("POST", "/v1/deliveries/"+id+"/retry", nil, nil); code != http.StatusConflict {
+		t.Fatalf("retry of a succeeded delivery: %d, want 409", code)
+	}
+}
+
+func TestTestButtonSendsSignedSample(t *testing.T) {
+	p := newPlatform(t)
+	r := newReceiver(t, "hmac-sha256-base64hex", "x-talkable-signature")
+	r.answer = func(_ int, w http.ResponseWriter) { _, _ = w.Write([]byte(`{"ok":true}`)) }
+	w := p.createWebhook(r, map[string]any{"signing_scheme": "hmac-sha256-base64hex", "signature_header": "x-talkable-signature"})
+	var res struct {
+		StatusCode   int    `json:"status_code"`
+		ResponseBody string `json:"response_body"`
+		Success      bool   `json:"success"`
+	}
+	if code := p.call("POST", "/v1/webhooks/"+w.ID+"/test", map[string]any{"event_type": "takeover.request"}, &res); code != 200 {
+		t.Fatalf("test: %d", code)
+	}
+	if !res.Success || res.StatusCode != 200 || res.ResponseBody != `{"ok":true}` {
+		t.Fatalf("test result: %+v", res)
+	}
+	if got := r.next(t); !got.SigValid {
+		t.Fatal("test payload signature did not verify")
+	}
+	var e struct{ Error struct{ Code string } }
+	if code := p.call("POST", "/v1/webhooks/"+w.ID+"/test", map[string]any{"event_type": "nope"}, &e); code != 400 || e.Error.Code != "unknown_event_type" {
+		t.Fatalf("unknown type: %d %+v", code, e)
+	}
+}
+
+// TestSweeperStartsStrandedDeliveries commits an event and its delivery as
+// ingest does, but never starts the workflow, as if the process died right
+// after the commit; the sweeper must deliver it.
+func TestSweeperStartsStrandedDeliveries(t *testing.T) {
+	// The harness sets a one-hour sweep interval: the background sweeper does
+	// not tick during the test, and a row two hours old counts as stranded.
+	p := newPlatform(t)
+	r := newReceiver(t, "hmac-sha256-hex", "Switchboard-Signature")
+	w := p.createWebhook(r, nil)
+	now := store.Now().Add(-2 * time.Hour)
+	ev := models.Event{ID: models.NewID("evt"), OrgID: p.OrgID, Type: "contact.created", Data: []byte(`{"contact":{"id":"x"}}`), CreatedAt: now}
+	d := models.Delivery{ID: models.NewID("dlv"), OrgID: p.OrgID, EventID: ev.ID, WebhookID: w.ID, EventType: ev.Type,
+		Status: models.StatusPending, CreatedAt: now, UpdatedAt: now}
+	if _, err := p.App.Store.CreateEvent(t.Context(), &ev, []models.Delivery{d}, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	n, err := p.App.Service.Sweep(t.Context())
+	if err != nil || n != 1 {
+		t.Fatalf("sweep: %d %v", n, err)
+	}
+	if got := r.next(t); !got.SigValid || got.Header.Get("Idempotency-Key") != d.ID {
+		t.Fatalf("swept delivery: %+v", got.Header)
+	}
+	p.waitStatus(d.ID, models.StatusSucceeded)
+	if n, err := p.App.Service.Sweep(t.Context()); err != nil || n != 0 {
+		t.Fatalf("second sweep started %d (%v)", n, err)
+	}
+}
+
+func TestOrgScopingAndKeys(t *testing.T) {
+	p := newPlatform(t)
+	r := newReceiver(t, "hmac-sha256-hex", "Switchboard-Signature")
+	w := p.createWebhook(r, nil)
+	other, err := p.App.Service.CreateOrg(t.Context(), "other")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var e struct{ Error struct{ Code string } }
+	if code := p.callWith("", "GET", "/v1/webhooks", nil, &e); code != 401 || e.Error.Code != "unauthorized" {
+		t.Fatalf("no key: %d %+v", code, e)
+	}
+	if code := p.callWith("sb_sk_wrong", "GET", "/v1/webhooks", nil, nil); code != 401 {
+		t.Fatalf("bad key: %d", code)
+	}
+	if code := p.callWith(other.SecretKey, "GET", "/v1/webhooks/"+w.ID, nil, &e); code != 404 {
+		t.Fatalf("other org's webhook: %d", code)
+	}
+	if code := p.callWith(p.PubKey, "GET", "/v1/webhooks", nil, &e); code != 403 || e.Error.Code != "forbidden" {
+		t.Fatalf("public key on admin route: %d %+v", code, e)
+	}
+}

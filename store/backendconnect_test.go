@@ -1,52 +1,15 @@
 package store_test
 
 import (
-	"context"
 	"errors"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
+	"github.com/switchboardhq/switchboard/internal/testenv"
 	"github.com/switchboardhq/switchboard/models"
 	"github.com/switchboardhq/switchboard/store"
 )
-
-// bcAdminURL is the maintenance database the Backend Connect tests create
-// their throwaway databases from. Loopback only.
-const bcAdminURL = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
-
-// bcPostgres creates a fresh database on the local PostgreSQL and drops it
-// when the test ends. An unreachable server fails the test: it never skips.
-func bcPostgres(t *testing.T) string {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, bcAdminURL)
-	if err != nil {
-		t.Fatalf("PostgreSQL on 127.0.0.1:5432 is required: %v", err)
-	}
-	defer conn.Close(ctx)
-	name := "bc_" + strings.ReplaceAll(models.NewID("t"), "_", "")
-	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-		t.Fatalf("create database: %v", err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		conn, err := pgx.Connect(ctx, bcAdminURL)
-		if err != nil {
-			t.Errorf("drop database %s: %v", name, err)
-			return
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
-			t.Errorf("drop database %s: %v", name, err)
-		}
-	})
-	return "postgres://postgres@127.0.0.1:5432/" + name + "?sslmode=disable"
-}
 
 // bcOpen opens a migrated store; the connection pool closes before the
 // database is dropped because cleanups run last-registered first.
@@ -64,7 +27,7 @@ func bcOpen(t *testing.T, url, path string) *store.Store {
 }
 
 // forEachBackend runs fn against a fresh SQLite store and a fresh PostgreSQL
-// store.
+// store. PostgreSQL being unreachable fails the test; it never skips.
 func forEachBackend(t *testing.T, fn func(t *testing.T, st *store.Store)) {
 	t.Helper()
 	backends := []struct {
@@ -72,7 +35,7 @@ func forEachBackend(t *testing.T, fn func(t *testing.T, st *store.Store)) {
 		open func(t *testing.T) *store.Store
 	}{
 		{"sqlite", func(t *testing.T) *store.Store { return bcOpen(t, "", t.TempDir()+"/t.db") }},
-		{"postgres", func(t *testing.T) *store.Store { return bcOpen(t, bcPostgres(t), "") }},
+		{"postgres", func(t *testing.T) *store.Store { return bcOpen(t, testenv.Postgres(t), "") }},
 	}
 	for _, b := range backends {
 		t.Run(b.name, func(t *testing.T) { fn(t, b.open(t)) })

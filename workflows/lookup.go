@@ -1,0 +1,131 @@
+package workflows
+
+import (
+	"errors"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/switchboardhq/switchboard/activities"
+	"github.com/switchboardhq/switchboard/models"
+)
+
+// DefaultLookupTimeout is a lookup attempt's HTTP timeout when the starter
+// passes none: the product doc gives customer backends 5 seconds.
+const DefaultLookupTimeout = 5 * time.Second
+
+// lookupAttempts is the first try plus the one retry of seed 000: "Talki
+// retries once, then silently skips".
+const lookupAttempts = 2
+
+// lookupInfraRetry retries a lookup attempt that failed for an
+// infrastructure reason (database error, activity timeout). HTTP outcomes
+// come back as non-retryable errors and never use it. It is bounded so that
+// an operator's synchronous refresh always gets an answer.
+var lookupInfraRetry = &temporal.RetryPolicy{
+	InitialInterval:    500 * time.Millisecond,
+	BackoffCoefficient: 2,
+	MaximumInterval:    2 * time.Second,
+	MaximumAttempts:    3,
+}
+
+// LookupInput starts a customer lookup. It holds IDs only: the visitor ID,
+// the endpoint and the secret are loaded by the activity, so none of them
+// reaches workflow history.
+type LookupInput struct {
+	LookupID string
+	// AttemptTimeout is the HTTP timeout of one attempt; it must match the
+	// activities' Settings.LookupTimeout. Zero means DefaultLookupTimeout.
+	AttemptTimeout time.Duration
+}
+
+// LookupOutcome is the workflow's result. Status is models.ProfileOK,
+// ProfileFailed or ProfileSkipped; Attempts counts the attempts made
+// (0 when the lookup was skipped before any request); Error says why a
+// lookup failed or was skipped.
+type LookupOutcome struct {
+	Status   string
+	Attempts int
+	Error    string
+}
+
+// Lookup fetches a visitor's profile from the org's backend. Both attempts
+// run as local activities, back to back with no timer: with eager start the
+// first one executes inside the first workflow task, and when it fails the
+// retry follows at once in the same worker instead of waiting for a server
+// round trip to schedule a regular activity. That matters because an
+// operator's Refresh waits synchronously for this workflow, and a lookup is
+// short and idempotent, so there is no durable wait worth persisting.
+//
+// A timeout, network error, non-2xx answer or invalid reply on the first
+// attempt is retried once; when the second attempt fails too, the workflow
+// still completes successfully with Status "failed": the conversation goes
+// on and the operator can refresh later. A configuration that is missing or
+// disabled ends the lookup with Status "skipped" and no retry.
+func Lookup(ctx workflow.Context, in LookupInput) (LookupOutcome, error) {
+	timeout := in.AttemptTimeout
+	if timeout <= 0 {
+		timeout = DefaultLookupTimeout
+	}
+	actx := lookupLocalCtx(ctx, timeout+storeMargin)
+	var lastErr string
+	for i := range lookupAttempts {
+		final := i == lookupAttempts-1
+		attempt := activities.LookupInput{LookupID: in.LookupID, Attempt: i + 1, Final: final}
+		var res activities.LookupResult
+		err := workflow.ExecuteLocalActivity(actx, a.Lookup, attempt).Get(ctx, &res)
+		if err == nil {
+			return finishLookup(ctx, models.ProfileOK, i+1, "")
+		}
+		if ctx.Err() != nil {
+			return LookupOutcome{}, temporal.NewCanceledError()
+		}
+		var appErr *temporal.ApplicationError
+		isApp := errors.As(err, &appErr)
+		switch {
+		case isApp && appErr.Type() == activities.ErrTypeEndpointUnavailable:
+			// The activity already marked the lookup skipped.
+			return finishLookup(ctx, models.ProfileSkipped, i, appErr.Message())
+		case isApp && (appErr.Type() == activities.ErrTypeHTTP || appErr.Type() == activities.ErrTypeInvalidReply):
+			// The activity recorded the attempt, and on the final one the
+			// lookup's failure.
+			lastErr = appErr.Message()
+		default:
+			// The attempt never completed (activity timeout, database down):
+			// nothing recorded the outcome of a final attempt, so do it here.
+			lastErr = "lookup attempt did not complete: " + causeText(err)
+			if final {
+				fctx := lookupLocalCtx(ctx, storeMargin)
+				if ferr := workflow.ExecuteLocalActivity(fctx, a.FailLookup, in.LookupID, lastErr).Get(ctx, nil); ferr != nil {
+					workflow.GetLogger(ctx).Warn("could not record the lookup's failure", "lookup", in.LookupID, "error", ferr)
+				}
+			}
+		}
+	}
+	return finishLookup(ctx, models.ProfileFailed, lookupAttempts, lastErr)
+}
+
+// lookupLocalCtx bounds each local activity run by startToClose and all
+// its infrastructure retries together, so a lookup always ends.
+func lookupLocalCtx(ctx workflow.Context, startToClose time.Duration) workflow.Context {
+	return workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
+		StartToCloseTimeout:    startToClose,
+		ScheduleToCloseTimeout: time.Duration(lookupInfraRetry.MaximumAttempts)*startToClose + 5*time.Second,
+		RetryPolicy:            lookupInfraRetry,
+	})
+}
+
+// causeText is the innermost useful message of an activity failure, without
+// the ActivityError wrapper's scheduling details.
+func causeText(err error) string {
+	if cause := errors.Unwrap(err); cause != nil {
+		return cause.Error()
+	}
+	return err.Error()
+}
+
+func finishLookup(ctx workflow.Context, status string, attempts int, errText string) (LookupOutcome, error) {
+	setStatus(ctx, status)
+	return LookupOutcome{Status: status, Attempts: attempts, Error: errText}, nil
+}

@@ -2,5 +2,5 @@ package workflows
 
 // All lists every workflow function the worker registers.
 func All() []any {
-	return []any{Delivery, TestSend}
+	return []any{Delivery, TestSend, Lookup}
 }

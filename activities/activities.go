@@ -24,6 +24,9 @@ const (
 	ErrTypeInvalidReply = "InvalidReply"
 )
 
+// maxErrorText is the size of the error columns (varchar(1000)).
+const maxErrorText = 1000
+
 // Settings are the tunables activities need, copied from config.Config.
 type Settings struct {
 	DeliveryTimeout   time.Duration

@@ -102,8 +102,9 @@ func (a *Activities) sendSigned(ctx context.Context, wh models.Webhook, msgID st
 func (a *Activities) recordDelivery(ctx context.Context, d models.Delivery, wh models.Webhook, in DeliverInput, o outcome, headers map[string]string) (DeliverResult, error) {
 	rec := &models.Attempt{
 		ParentID: d.ID, Number: in.Attempt, URL: wh.URL, RequestHeaders: redact(headers),
-		ResponseStatus: o.Status, ResponseBody: string(o.Body), DurationMicros: o.Duration.Microseconds(),
-		Error: o.errorText(), CreatedAt: a.Now(),
+		// Receivers answer arbitrary bytes; keep what PostgreSQL can store.
+		ResponseStatus: o.Status, ResponseBody: storableText(o.Body, a.Settings.ResponseBodyLimit),
+		DurationMicros: o.Duration.Microseconds(), Error: storableText([]byte(o.errorText()), maxErrorText), CreatedAt: a.Now(),
 	}
 	u := store.DeliveryUpdate{LastStatusCode: o.Status, LastError: rec.Error}
 	var failure error

@@ -146,3 +146,22 @@ func TestOrgScopingAndKeys(t *testing.T) {
 		t.Fatalf("public key on admin route: %d %+v", code, e)
 	}
 }
+
+// TestBinaryAnswerIsRecorded: a receiver answering NUL bytes and invalid
+// UTF-8 must not break attempt persistence on PostgreSQL.
+func TestBinaryAnswerIsRecorded(t *testing.T) {
+	p := newPlatform(t)
+	r := newReceiver(t, "hmac-sha256-hex", "Switchboard-Signature")
+	r.answer = func(n int, w http.ResponseWriter) {
+		if n == 1 {
+			w.WriteHeader(http.StatusInternalServerError)
+			_, _ = w.Write([]byte("bad\x00\xff\xfe answer"))
+		}
+	}
+	p.createWebhook(r, map[string]any{"retry_schedule": []string{"0s"}})
+	ev := p.sendEvent(contactEvent)
+	d := p.waitStatus(ev.Deliveries[0].ID, models.StatusSucceeded)
+	if len(d.Attempts) != 2 || d.Attempts[0].ResponseStatus != 500 || d.Attempts[0].ResponseBody != "bad\uFFFD answer" {
+		t.Fatalf("attempts: %+v", d.Attempts)
+	}
+}

@@ -1,0 +1,109 @@
+package e2e
+
+import (
+	"net/http"
+	"os"
+	"path/filepath"
+	"testing"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/api/temporalproto"
+	"go.temporal.io/sdk/client"
+	sdkworker "go.temporal.io/sdk/worker"
+
+	"github.com/switchboardhq/switchboard/internal/testenv"
+	"github.com/switchboardhq/switchboard/models"
+	"github.com/switchboardhq/switchboard/worker"
+	"github.com/switchboardhq/switchboard/workflows"
+)
+
+// writeTestdata regenerates workflows/testdata from this run's histories.
+// Only do it for a workflow change that is meant to be incompatible; the
+// saved histories exist to catch the ones that are not meant to be.
+var writeTestdata = os.Getenv("SWITCHBOARD_WRITE_REPLAY_TESTDATA") == "1"
+
+// TestHistoriesReplay runs the main delivery paths on the real server and
+// replays each resulting history with the current workflow code: a
+// non-deterministic change fails here before it can break running
+// workflows in production.
+func TestHistoriesReplay(t *testing.T) {
+	p := newPlatform(t)
+	r := newReceiver(t, "hmac-sha256-hex", "Switchboard-Signature")
+	r.answer = func(n int, w http.ResponseWriter) {
+		if n == 1 {
+			w.Header().Set("Retry-After", "1")
+			w.WriteHeader(http.StatusTooManyRequests)
+		}
+	}
+	w := p.createWebhook(r, map[string]any{"retry_schedule": []string{"1h", "1h"}})
+	retried := p.sendEvent(contactEvent).Deliveries[0].ID
+	p.waitStatus(retried, models.StatusRetrying)
+	p.call("POST", "/v1/deliveries/"+retried+"/retry", nil, nil)
+	p.waitStatus(retried, models.StatusSucceeded)
+
+	r.answer = func(_ int, w http.ResponseWriter) { w.WriteHeader(http.StatusInternalServerError) }
+	cancelled := p.sendEvent(contactEvent).Deliveries[0].ID
+	p.waitStatus(cancelled, models.StatusRetrying)
+	p.call("POST", "/v1/deliveries/"+cancelled+"/cancel", nil, nil)
+	p.waitStatus(cancelled, models.StatusCancelled)
+
+	r.answer = func(_ int, w http.ResponseWriter) { w.WriteHeader(http.StatusGone) }
+	gone := p.sendEvent(contactEvent).Deliveries[0].ID
+	p.waitStatus(gone, models.StatusFailed)
+
+	r.answer = func(int, http.ResponseWriter) {}
+	p.call("PATCH", "/v1/webhooks/"+w.ID, map[string]any{"active": true}, nil)
+	var test struct{ Success bool }
+	p.call("POST", "/v1/webhooks/"+w.ID+"/test", map[string]any{"event_type": "contact.created"}, &test)
+
+	runs := map[string]string{
+		"delivery_retry_after_then_retry_now": workflows.DeliveryID(retried),
+		"delivery_cancelled":                  workflows.DeliveryID(cancelled),
+		"delivery_gone":                       workflows.DeliveryID(gone),
+	}
+	replayer := sdkworker.NewWorkflowReplayer()
+	worker.Register(replayerRegistry{replayer}, nil)
+	for name, id := range runs {
+		hist := fetchHistory(t, p.App.Temporal, id)
+		if err := replayer.ReplayWorkflowHistory(nil, hist); err != nil {
+			t.Fatalf("%s does not replay: %v", name, err)
+		}
+		if writeTestdata {
+			raw, err := temporalproto.CustomJSONMarshalOptions{Indent: "  "}.Marshal(hist)
+			if err != nil {
+				t.Fatal(err)
+			}
+			path := filepath.Join(testenv.RepoRoot(), "workflows", "testdata", name+".json")
+			if err := os.WriteFile(path, append(raw, '\n'), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if err := replayer.ReplayWorkflowHistoryFromJSONFile(nil, path); err != nil {
+				t.Fatalf("%s: written file does not replay: %v", name, err)
+			}
+		}
+	}
+}
+
+// replayerRegistry adapts the replayer to worker.Register; it has no
+// activities to register.
+type replayerRegistry struct{ sdkworker.WorkflowReplayer }
+
+func (replayerRegistry) RegisterActivity(any) {}
+
+func fetchHistory(t *testing.T, c client.Client, workflowID string) *historypb.History {
+	t.Helper()
+	it := c.GetWorkflowHistory(t.Context(), workflowID, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	hist := &historypb.History{}
+	for it.HasNext() {
+		ev, err := it.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		hist.Events = append(hist.Events, ev)
+	}
+	if len(hist.Events) < 3 {
+		t.Fatalf("empty history for %s", workflowID)
+	}
+	return hist
+}

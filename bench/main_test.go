@@ -10,6 +10,7 @@ package bench
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"os"
 	"slices"
@@ -25,6 +26,11 @@ import (
 var temporalServer *testsuite.DevServer
 
 func TestMain(m *testing.M) {
+	flag.Parse()
+	if f := flag.Lookup("test.bench"); f == nil || f.Value.String() == "" {
+		// A plain `go test ./...` runs no benchmark here: skip the server.
+		os.Exit(m.Run())
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	srv, err := testenv.StartTemporal(ctx)
 	cancel()

@@ -198,6 +198,21 @@ func TestIdempotencyKeySendsOnce(t *testing.T) {
 	if r.count() != 1 {
 		t.Fatalf("receiver got %d requests", r.count())
 	}
+	var got eventResp
+	if code := p.call("GET", "/v1/events/"+first.ID, nil, &got); code != 200 || len(got.Deliveries) != 1 || got.Deliveries[0].Status != models.StatusSucceeded {
+		t.Fatalf("event with deliveries: %d %+v", code, got)
+	}
+	var page struct {
+		Data []deliveryResp `json:"data"`
+	}
+	p.call("GET", "/v1/deliveries?status=succeeded&event_type=contact.created&webhook_id="+first.Deliveries[0].WebhookID, nil, &page)
+	if len(page.Data) != 1 || page.Data[0].ID != first.Deliveries[0].ID {
+		t.Fatalf("filtered list: %+v", page.Data)
+	}
+	p.call("GET", "/v1/deliveries?status=failed", nil, &page)
+	if len(page.Data) != 0 {
+		t.Fatalf("status filter: %+v", page.Data)
+	}
 }
 
 func TestGoneDeactivatesEndpoint(t *testing.T) {

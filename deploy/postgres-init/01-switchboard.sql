@@ -1,0 +1,11 @@
+-- Runs once, when the postgres container initialises an empty data volume
+-- (the official postgres image executes *.sql files in
+-- /docker-entrypoint-initdb.d as POSTGRES_USER; see "Initialization scripts"
+-- at https://hub.docker.com/_/postgres). It does not run again on later
+-- starts, so changing it has no effect on an existing volume.
+--
+-- Switchboard's own tables live in their own database, apart from Temporal's
+-- `temporal` and `temporal_visibility` databases (created by the
+-- temporal-schema service), so each can be backed up, restored or moved
+-- separately. The migrate service creates the tables.
+CREATE DATABASE switchboard;

@@ -78,6 +78,7 @@ func (a *Activities) Deliver(ctx context.Context, in DeliverInput) (DeliverResul
 	if err != nil {
 		return DeliverResult{}, err
 	}
+	observe("delivery", o)
 	return a.recordDelivery(ctx, d, wh, in, o, headers)
 }
 

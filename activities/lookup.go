@@ -101,6 +101,7 @@ func (a *Activities) Lookup(ctx context.Context, in LookupInput) (LookupResult, 
 	}
 	// Read one byte past the accepted size so an oversized answer is seen.
 	o := a.post(ctx, cfg.URL, headers, body, a.Settings.LookupTimeout, MaxLookupReply)
+	observe("lookup", o)
 
 	var (
 		profile  *models.CustomerProfile

@@ -50,6 +50,7 @@ func (a *Activities) TestSend(ctx context.Context, in TestSendInput) (TestSendRe
 	if err != nil {
 		return TestSendResult{}, err
 	}
+	observe("test", o)
 	excerpt := o.Body
 	if len(excerpt) > testExcerpt {
 		excerpt = excerpt[:testExcerpt]

@@ -168,3 +168,14 @@ func TestEventTypesCatalog(t *testing.T) {
 		t.Fatal("catalog entries lack schema or sample")
 	}
 }
+
+func TestMetricsAreExported(t *testing.T) {
+	h, key := newTestAPI(t)
+	do(t, h, key, "GET", "/v1/webhooks", "")
+	req := httptest.NewRequest("GET", "/metrics", nil)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != 200 || !strings.Contains(rec.Body.String(), `switchboard_http_request_duration_seconds_count{method="GET",route="/v1/webhooks",status="200"}`) {
+		t.Fatalf("metrics: %d %.300s", rec.Code, rec.Body.String())
+	}
+}

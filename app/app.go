@@ -72,6 +72,8 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, parts Parts
 		Cfg: cfg, Log: log, Store: st, Temporal: tc, Activities: acts,
 		Service: service.New(st, tc, cfg, log), done: make(chan struct{}),
 	}
+	// A finished lookup pushes the profile to operators' SSE streams.
+	acts.OnLookupDone = a.Service.Hub.Publish
 	runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	a.stop = stop
 	if parts.Worker {

@@ -26,11 +26,13 @@ type Service struct {
 	Temporal client.Client
 	Cfg      config.Config
 	Log      *slog.Logger
+	// Hub pushes finished customer lookups to operators' SSE streams.
+	Hub *Hub
 }
 
 // New builds a Service.
 func New(s *store.Store, tc client.Client, cfg config.Config, log *slog.Logger) *Service {
-	return &Service{Store: s, Temporal: tc, Cfg: cfg, Log: log}
+	return &Service{Store: s, Temporal: tc, Cfg: cfg, Log: log, Hub: NewHub()}
 }
 
 // Principal is the authenticated caller.

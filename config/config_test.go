@@ -1,0 +1,50 @@
+package config
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestDefaultsAreValid(t *testing.T) {
+	c, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.DeliveryTimeout != 30*time.Second || c.LookupTimeout != 5*time.Second || c.MaxBodyBytes != 256<<10 || c.DatabaseURL != "" {
+		t.Fatalf("defaults: %+v", c)
+	}
+}
+
+func TestEnvironmentOverridesAndValidation(t *testing.T) {
+	t.Setenv(Prefix+"DELIVERY_TIMEOUT", "12s")
+	t.Setenv(Prefix+"DATABASE_URL", "postgres://u@h:5432/db")
+	c, err := Load()
+	if err != nil || c.DeliveryTimeout != 12*time.Second {
+		t.Fatalf("override: %v %v", c.DeliveryTimeout, err)
+	}
+	t.Setenv(Prefix+"DATABASE_URL", "mysql://x")
+	if _, err := Load(); err == nil || !strings.Contains(err.Error(), "DATABASE_URL") {
+		t.Fatalf("bad URL accepted: %v", err)
+	}
+	t.Setenv(Prefix+"DATABASE_URL", "")
+	t.Setenv(Prefix+"DELIVERY_TIMEOUT", "30") // no unit
+	if _, err := Load(); err == nil {
+		t.Fatal("a unit-less duration was accepted")
+	}
+	t.Setenv(Prefix+"DELIVERY_TIMEOUT", "-1s")
+	if _, err := Load(); err == nil || !strings.Contains(err.Error(), "DELIVERY_TIMEOUT") {
+		t.Fatalf("negative duration: %v", err)
+	}
+}
+
+func TestUsageListsEverySetting(t *testing.T) {
+	var b bytes.Buffer
+	Usage(&b)
+	for _, name := range []string{"SWITCHBOARD_DATABASE_URL", "SWITCHBOARD_ALLOW_INSECURE_URLS", "SWITCHBOARD_LOOKUP_TIMEOUT"} {
+		if !strings.Contains(b.String(), name) {
+			t.Fatalf("usage lacks %s", name)
+		}
+	}
+}

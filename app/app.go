@@ -56,9 +56,14 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, parts Parts
 	}
 	dialCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
+	var compression client.GrpcCompression = &client.GrpcCompressionNone{}
+	if cfg.TemporalGzip {
+		compression = &client.GrpcCompressionGzip{}
+	}
 	tc, err := client.DialContext(dialCtx, client.Options{
 		HostPort: cfg.TemporalAddress, Namespace: cfg.TemporalNamespace,
-		Logger: tlog.NewStructuredLogger(log.With("component", "temporal")),
+		Logger:            tlog.NewStructuredLogger(log.With("component", "temporal")),
+		ConnectionOptions: client.ConnectionOptions{GrpcCompression: compression},
 	})
 	if err != nil {
 		_ = st.Close()

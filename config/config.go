@@ -30,6 +30,7 @@ type Config struct {
 	TemporalAddress   string `env:"TEMPORAL_ADDRESS" envDefault:"127.0.0.1:7233" help:"Temporal frontend host:port."`
 	TemporalNamespace string `env:"TEMPORAL_NAMESPACE" envDefault:"default" help:"Temporal namespace."`
 	TaskQueue         string `env:"TASK_QUEUE" envDefault:"switchboard" help:"Temporal task queue for workflows and activities."`
+	TemporalGzip      bool   `env:"TEMPORAL_GZIP" envDefault:"false" help:"Compress gRPC traffic to Temporal; worth it over a WAN, wasted CPU on a LAN."`
 	EmbeddedWorker    bool   `env:"EMBEDDED_WORKER" envDefault:"true" help:"serve also runs a worker in-process, which enables eager workflow start (lowest latency)."`
 	WorkerPollers     int    `env:"WORKER_POLLERS" envDefault:"8" help:"Workflow and activity task pollers per worker."`
 	WorkerConcurrency int    `env:"WORKER_CONCURRENCY" envDefault:"200" help:"Maximum concurrent activities and local activities per worker."`

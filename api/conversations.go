@@ -1,0 +1,208 @@
+package api
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/switchboardhq/switchboard/models"
+	"github.com/switchboardhq/switchboard/workflows"
+)
+
+func init() {
+	extraRoutes = append(extraRoutes,
+		route{http.MethodGet, "/v1/conversations/:id/customer", admin, (*Server).getCustomer},
+		route{http.MethodGet, "/v1/conversations/:id/customer/events", admin, (*Server).customerEvents},
+		route{http.MethodPost, "/v1/conversations/:id/customer/refresh", admin, (*Server).refreshCustomer},
+		route{http.MethodGet, "/v1/conversations/:id/lookups", admin, (*Server).listLookups},
+		route{http.MethodGet, "/v1/lookups/:id", admin, (*Server).getLookup},
+		route{http.MethodGet, "/v1/lookups/:id/history", admin, (*Server).lookupHistory},
+	)
+}
+
+// customerView is the operator panel's customer card. Profile is null until
+// a lookup has succeeded once; after a failed refresh it keeps the last good
+// data while Status and Error describe the failure.
+type customerView struct {
+	ConversationID string           `json:"conversation_id"`
+	VisitorID      string           `json:"visitor_id,omitempty"`
+	Status         string           `json:"status"`
+	Profile        *customerProfile `json:"profile"`
+	FetchedAt      *time.Time       `json:"fetched_at"`
+	Error          string           `json:"error,omitempty"`
+	UpdatedAt      time.Time        `json:"updated_at"`
+}
+
+type customerProfile struct {
+	Name   string         `json:"name,omitempty"`
+	Email  string         `json:"email,omitempty"`
+	Plan   string         `json:"plan,omitempty"`
+	Fields map[string]any `json:"fields,omitempty"`
+}
+
+func viewCustomer(p models.CustomerProfile) customerView {
+	v := customerView{
+		ConversationID: p.ConversationID, VisitorID: p.VisitorID, Status: p.Status,
+		FetchedAt: p.FetchedAt, Error: p.Error, UpdatedAt: p.UpdatedAt,
+	}
+	if p.FetchedAt != nil {
+		v.Profile = &customerProfile{Name: p.Name, Email: p.Email, Plan: p.Plan, Fields: p.Fields}
+	}
+	return v
+}
+
+type lookupView struct {
+	ID             string     `json:"id"`
+	ConversationID string     `json:"conversation_id"`
+	Trigger        string     `json:"trigger"`
+	Status         string     `json:"status"`
+	Attempts       int        `json:"attempts"`
+	Error          string     `json:"error,omitempty"`
+	CompletedAt    *time.Time `json:"completed_at,omitempty"`
+	WorkflowID     string     `json:"workflow_id"`
+	CreatedAt      time.Time  `json:"created_at"`
+}
+
+func viewLookup(l models.Lookup) lookupView {
+	return lookupView{
+		ID: l.ID, ConversationID: l.ConversationID, Trigger: l.Trigger, Status: l.Status, Attempts: l.Attempts,
+		Error: l.Error, CompletedAt: l.CompletedAt, WorkflowID: workflows.LookupID(l.ID), CreatedAt: l.CreatedAt,
+	}
+}
+
+func (s *Server) getCustomer(c *gin.Context) error {
+	p, err := s.svc.GetCustomer(c.Request.Context(), principal(c).OrgID, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, viewCustomer(p))
+	return nil
+}
+
+// sseKeepalive is how often an idle event stream sends a comment line, so
+// proxies keep it open and a dead client is noticed.
+var sseKeepalive = 15 * time.Second
+
+// customerEvents streams the customer card as Server-Sent Events: the
+// current card at once (event "profile"), then again the moment a lookup
+// finishes, with a keepalive comment every 15 s.
+//
+// The push comes from the in-process hub, which only hears lookups finished
+// by this process's worker. A lookup may run in another worker process
+// (separate API and worker deployments), so on each keepalive tick the
+// handler also re-reads the profile and sends it when its UpdatedAt
+// changed: a remote lookup shows up within one tick.
+func (s *Server) customerEvents(c *gin.Context) error {
+	ctx := c.Request.Context()
+	orgID, id := principal(c).OrgID, c.Param("id")
+	// Subscribe before the first read so a lookup finishing in between is
+	// not missed.
+	notify, cancel := s.svc.Hub.Subscribe(id)
+	defer cancel()
+	p, err := s.svc.GetCustomer(ctx, orgID, id)
+	if err != nil {
+		return err // nothing written yet: a normal JSON error
+	}
+	h := c.Writer.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-cache")
+	h.Set("X-Accel-Buffering", "no") // nginx: do not buffer the stream
+	c.Status(http.StatusOK)
+	if writeProfile(c, p) != nil {
+		return nil
+	}
+	last := p.UpdatedAt
+	tick := time.NewTicker(sseKeepalive)
+	defer tick.Stop()
+	for {
+		var changed bool
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-notify:
+			changed = true
+		case <-tick.C:
+			if _, err := fmt.Fprint(c.Writer, ": keepalive\n\n"); err != nil {
+				return nil
+			}
+			c.Writer.Flush()
+		}
+		p, err := s.svc.GetCustomer(ctx, orgID, id)
+		if err != nil {
+			if ctx.Err() == nil {
+				s.log.Warn("customer event stream: reading the profile failed", "conversation", id, "err", err)
+			}
+			continue // try again on the next tick
+		}
+		if !changed && p.UpdatedAt.Equal(last) {
+			continue
+		}
+		last = p.UpdatedAt
+		if writeProfile(c, p) != nil {
+			return nil
+		}
+	}
+}
+
+func writeProfile(c *gin.Context, p models.CustomerProfile) error {
+	data, err := json.Marshal(viewCustomer(p))
+	if err != nil {
+		return err
+	}
+	if _, err := fmt.Fprintf(c.Writer, "event: profile\ndata: %s\n\n", data); err != nil {
+		return err
+	}
+	c.Writer.Flush()
+	return nil
+}
+
+// refreshCustomer runs a lookup now and answers with its outcome: 200 with
+// the card (status ok and the fresh profile, or status failed with the
+// error and the last good profile) and the lookup.
+func (s *Server) refreshCustomer(c *gin.Context) error {
+	res, err := s.svc.RefreshCustomer(c.Request.Context(), principal(c).OrgID, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	v := viewCustomer(res.Profile)
+	c.JSON(http.StatusOK, gin.H{
+		"conversation_id": v.ConversationID, "visitor_id": v.VisitorID, "status": v.Status,
+		"profile": v.Profile, "fetched_at": v.FetchedAt, "error": v.Error, "updated_at": v.UpdatedAt,
+		"lookup": viewLookup(res.Lookup),
+	})
+	return nil
+}
+
+func (s *Server) listLookups(c *gin.Context) error {
+	ls, err := s.svc.ListLookups(c.Request.Context(), principal(c).OrgID, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	out := make([]lookupView, len(ls))
+	for i, l := range ls {
+		out[i] = viewLookup(l)
+	}
+	c.JSON(http.StatusOK, gin.H{"data": out})
+	return nil
+}
+
+func (s *Server) getLookup(c *gin.Context) error {
+	l, attempts, err := s.svc.GetLookup(c.Request.Context(), principal(c).OrgID, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, gin.H{"lookup": viewLookup(l), "attempts": viewAttempts(attempts)})
+	return nil
+}
+
+func (s *Server) lookupHistory(c *gin.Context) error {
+	h, err := s.svc.LookupHistory(c.Request.Context(), principal(c).OrgID, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, gin.H{"workflow_id": workflows.LookupID(c.Param("id")), "events": h})
+	return nil
+}

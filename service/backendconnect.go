@@ -1,0 +1,110 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"unicode"
+
+	"github.com/switchboardhq/switchboard/models"
+	"github.com/switchboardhq/switchboard/signing"
+)
+
+// Backend Connect defaults, applied by PUT when a field is omitted.
+const (
+	DefaultUserTokenField          = "userToken"
+	DefaultBackendSignatureHeader  = "X-Switchboard-Signature"
+	maxUserTokenFieldLen           = 100
+	errBackendConnectNotConfigured = "Backend Connect is not configured"
+)
+
+// BackendConnectInput is the whole configuration (PUT semantics): an
+// omitted field takes its default, not its previous value. Enabled defaults
+// to true, since saving a URL means wanting lookups.
+type BackendConnectInput struct {
+	URL             string  `json:"url"`
+	UserTokenField  *string `json:"user_token_field"`
+	SignatureHeader *string `json:"signature_header"`
+	Enabled         *bool   `json:"enabled"`
+}
+
+// SaveBackendConnect validates and stores the org's configuration. The
+// first save generates the signing secret; newSecret is that secret, and is
+// empty on every later save (the secret is never readable again, only
+// replaced by RotateBackendConnectSecret). When two first saves race, only
+// the one whose secret was stored reports it.
+func (s *Service) SaveBackendConnect(ctx context.Context, orgID string, in BackendConnectInput) (cfg models.BackendConnect, newSecret string, err error) {
+	if err := s.ValidateURL("url", in.URL); err != nil {
+		return cfg, "", err
+	}
+	cfg = models.BackendConnect{
+		OrgID: orgID, URL: in.URL, UserTokenField: DefaultUserTokenField,
+		SignatureHeader: DefaultBackendSignatureHeader, Enabled: true,
+	}
+	if in.UserTokenField != nil {
+		f := *in.UserTokenField
+		if f == "" || len(f) > maxUserTokenFieldLen || strings.IndexFunc(f, unicode.IsControl) >= 0 {
+			return models.BackendConnect{}, "", models.Invalid("user_token_field", "must be 1 to 100 characters without control characters")
+		}
+		cfg.UserTokenField = f
+	}
+	if in.SignatureHeader != nil {
+		if !validHeaderName(*in.SignatureHeader) {
+			return models.BackendConnect{}, "", models.Invalid("signature_header", "must be a valid HTTP header name")
+		}
+		cfg.SignatureHeader = *in.SignatureHeader
+	}
+	if in.Enabled != nil {
+		cfg.Enabled = *in.Enabled
+	}
+	existing, err := s.Store.GetBackendConnect(ctx, orgID)
+	switch {
+	case errors.Is(err, models.ErrNotFound):
+		// First save: the store writes this secret only if no row exists.
+		newSecret = signing.NewSecret(signing.HexHMAC)
+		cfg.Secret = newSecret
+	case err != nil:
+		return models.BackendConnect{}, "", err
+	default:
+		cfg.CreatedAt = existing.CreatedAt
+		cfg.Secret = existing.Secret
+	}
+	if err := s.Store.SaveBackendConnect(ctx, &cfg); err != nil {
+		return models.BackendConnect{}, "", err
+	}
+	if newSecret != "" && cfg.Secret != newSecret {
+		newSecret = "" // a concurrent first save won; its caller shows its secret
+	}
+	return cfg, newSecret, nil
+}
+
+// GetBackendConnect loads the org's configuration (the caller must not show
+// the secret) or returns models.ErrNotFound.
+func (s *Service) GetBackendConnect(ctx context.Context, orgID string) (models.BackendConnect, error) {
+	return s.Store.GetBackendConnect(ctx, orgID)
+}
+
+// RotateBackendConnectSecret replaces the signing secret at once: the next
+// lookup is signed with the new one. It returns the new secret, shown once.
+func (s *Service) RotateBackendConnectSecret(ctx context.Context, orgID string) (string, error) {
+	secret := signing.NewSecret(signing.HexHMAC)
+	if err := s.Store.SetBackendConnectSecret(ctx, orgID, secret); err != nil {
+		return "", err
+	}
+	return secret, nil
+}
+
+// backendConnectActive returns the configuration when lookups can run, or
+// a message saying why they cannot.
+func (s *Service) backendConnectActive(ctx context.Context, orgID string) (models.BackendConnect, string, error) {
+	cfg, err := s.Store.GetBackendConnect(ctx, orgID)
+	switch {
+	case errors.Is(err, models.ErrNotFound):
+		return cfg, errBackendConnectNotConfigured, nil
+	case err != nil:
+		return cfg, "", err
+	case !cfg.Enabled || cfg.URL == "":
+		return cfg, "Backend Connect is disabled", nil
+	}
+	return cfg, "", nil
+}

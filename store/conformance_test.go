@@ -7,38 +7,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/switchboardhq/switchboard/internal/testenv"
 	"github.com/switchboardhq/switchboard/models"
 	"github.com/switchboardhq/switchboard/store"
 )
 
-// backends opens a fresh, migrated store of every kind: the same suite runs
-// against the embedded SQLite default and the real PostgreSQL. PostgreSQL
-// being unreachable fails the test; it never skips.
-func backends(t *testing.T) map[string]func(t *testing.T) *store.Store {
-	open := func(t *testing.T, url, path string) *store.Store {
-		st, err := store.Open(url, path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = st.Close() })
-		if err := st.Migrate(t.Context()); err != nil {
-			t.Fatal(err)
-		}
-		return st
-	}
-	return map[string]func(t *testing.T) *store.Store{
-		"sqlite":   func(t *testing.T) *store.Store { return open(t, "", t.TempDir()+"/s.db") },
-		"postgres": func(t *testing.T) *store.Store { return open(t, testenv.Postgres(t), "") },
-	}
-}
-
+// conform runs one conformance case against every store implementation
+// (forEachBackend in backendconnect_test.go: SQLite and PostgreSQL).
 func conform(t *testing.T, name string, fn func(t *testing.T, st *store.Store)) {
-	t.Run(name, func(t *testing.T) {
-		for backend, open := range backends(t) {
-			t.Run(backend, func(t *testing.T) { fn(t, open(t)) })
-		}
-	})
+	t.Run(name, func(t *testing.T) { forEachBackend(t, fn) })
 }
 
 func seedOrg(t *testing.T, st *store.Store) (models.Org, models.Webhook) {

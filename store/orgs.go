@@ -40,7 +40,9 @@ func (s *Store) GetOrg(ctx context.Context, id string) (models.Org, error) {
 
 // SetOrgCORSOrigins replaces the browser origins allowed for the widget API.
 func (s *Store) SetOrgCORSOrigins(ctx context.Context, id string, origins []string) error {
-	res := s.db.WithContext(ctx).Model(&models.Org{ID: id}).Update("cors_origins", models.Org{CORSOrigins: origins}.CORSOrigins)
+	// Updates with a struct (not Update with a raw slice) so the column's
+	// JSON serializer encodes the list; Select writes it even when empty.
+	res := s.db.WithContext(ctx).Model(&models.Org{ID: id}).Select("cors_origins").Updates(&models.Org{CORSOrigins: origins})
 	if res.Error == nil && res.RowsAffected == 0 {
 		return models.ErrNotFound
 	}

@@ -1,0 +1,129 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	"go.temporal.io/sdk/client"
+
+	"github.com/switchboardhq/switchboard/config"
+	"github.com/switchboardhq/switchboard/models"
+	"github.com/switchboardhq/switchboard/store"
+)
+
+// failingTemporal is a Temporal client whose workflow starts always fail.
+type failingTemporal struct{ client.Client }
+
+func (failingTemporal) ExecuteWorkflow(context.Context, client.StartWorkflowOptions, any, ...any) (client.WorkflowRun, error) {
+	return nil, errors.New("temporal is unreachable")
+}
+
+func newTestService(t *testing.T, tc client.Client) (*Service, string) {
+	t.Helper()
+	st, err := store.Open("", t.TempDir()+"/svc.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	if err := st.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.AllowInsecureURLs = true
+	svc := New(st, tc, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	org, err := svc.CreateOrg(context.Background(), "t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return svc, org.Org.ID
+}
+
+func TestLookupThatCannotStartIsFinishedAsFailed(t *testing.T) {
+	ctx := context.Background()
+	svc, orgID := newTestService(t, failingTemporal{})
+	if _, _, err := svc.SaveBackendConnect(ctx, orgID, BackendConnectInput{URL: "http://127.0.0.1:1/lookup"}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := svc.PostWidgetMessage(ctx, orgID, WidgetMessageInput{VisitorID: "v1", Text: "hi"})
+	if err != nil {
+		t.Fatalf("the message must be accepted even when the lookup cannot start: %v", err)
+	}
+	if res.LookupID == "" || !res.Created {
+		t.Fatalf("result: %+v", res)
+	}
+	p, err := svc.GetCustomer(ctx, orgID, res.ConversationID)
+	if err != nil || p.Status != models.ProfileFailed || p.Error == "" {
+		t.Fatalf("profile: %+v %v", p, err)
+	}
+	l, _, err := svc.GetLookup(ctx, orgID, res.LookupID)
+	if err != nil || l.Status != models.ProfileFailed || l.CompletedAt == nil {
+		t.Fatalf("lookup: %+v %v", l, err)
+	}
+
+	// A refresh that cannot start fails the same way, and says so.
+	ch, cancel := svc.Hub.Subscribe(res.ConversationID)
+	defer cancel()
+	if _, err := svc.RefreshCustomer(ctx, orgID, res.ConversationID); err == nil {
+		t.Fatal("refresh: want an error")
+	}
+	select {
+	case <-ch:
+	case <-time.After(time.Second):
+		t.Fatal("no notification for the failed refresh")
+	}
+	ls, _ := svc.ListLookups(ctx, orgID, res.ConversationID)
+	if len(ls) != 2 || ls[0].Status != models.ProfileFailed {
+		t.Fatalf("lookups: %+v", ls)
+	}
+}
+
+func TestBackendConnectSecretShownOnce(t *testing.T) {
+	ctx := context.Background()
+	svc, orgID := newTestService(t, nil)
+	cfg, secret, err := svc.SaveBackendConnect(ctx, orgID, BackendConnectInput{URL: "https://backend.example/lookup"})
+	if err != nil || secret == "" || cfg.Secret != secret || cfg.UserTokenField != DefaultUserTokenField ||
+		cfg.SignatureHeader != DefaultBackendSignatureHeader || !cfg.Enabled {
+		t.Fatalf("first save: %+v %q %v", cfg, secret, err)
+	}
+	off := false
+	cfg2, again, err := svc.SaveBackendConnect(ctx, orgID, BackendConnectInput{URL: "https://backend.example/v2", Enabled: &off})
+	if err != nil || again != "" || cfg2.Secret != secret || cfg2.Enabled || cfg2.URL != "https://backend.example/v2" {
+		t.Fatalf("second save: %+v %q %v", cfg2, again, err)
+	}
+	rotated, err := svc.RotateBackendConnectSecret(ctx, orgID)
+	if err != nil || rotated == secret {
+		t.Fatalf("rotate: %q %v", rotated, err)
+	}
+	if got, _ := svc.GetBackendConnect(ctx, orgID); got.Secret != rotated {
+		t.Fatal("rotation did not replace the stored secret")
+	}
+}
+
+func TestValidOrigins(t *testing.T) {
+	for _, ok := range []string{"*", "https://app.example.com", "http://localhost:3000", "https://[::1]:8443", "http://127.0.0.1"} {
+		if _, err := validOrigins([]string{ok}); err != nil {
+			t.Errorf("%q rejected: %v", ok, err)
+		}
+	}
+	for _, bad := range []string{"", "null", "app.example.com", "https://app.example.com/", "https://app.example.com/x",
+		"https://app.example.com?q", "https://app.example.com#f", "ftp://app.example.com", "https://u@app.example.com",
+		"HTTPS://APP.EXAMPLE.COM", "https://app.example.com:", "https://"} {
+		if _, err := validOrigins([]string{bad}); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+	got, err := validOrigins([]string{"https://a.example", "https://a.example"})
+	if err != nil || len(got) != 1 {
+		t.Fatalf("duplicates: %v %v", got, err)
+	}
+	if got, _ := validOrigins(nil); got == nil || len(got) != 0 {
+		t.Fatalf("empty list must stay an empty list, got %#v", got)
+	}
+}

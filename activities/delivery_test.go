@@ -1,0 +1,109 @@
+package activities
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/switchboardhq/switchboard/models"
+	"github.com/switchboardhq/switchboard/store"
+)
+
+// deliveryFixture stores an org's endpoint, an event and its delivery in a
+// fresh SQLite store, pointed at url.
+func deliveryFixture(t *testing.T, url string) (*Activities, models.Delivery) {
+	t.Helper()
+	st, err := store.Open("", t.TempDir()+"/d.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	ctx := context.Background()
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	now := store.Now()
+	org := models.Org{ID: models.NewID("org"), Name: "o", CreatedAt: now}
+	wh := models.Webhook{ID: models.NewID("wh"), OrgID: org.ID, URL: url, EventTypes: []string{"contact.created"}, Active: true,
+		Source: "api", SigningScheme: models.SchemeHexHMAC, SignatureHeader: "X-Sig", Secret: "s", CreatedAt: now, UpdatedAt: now}
+	ev := models.Event{ID: models.NewID("evt"), OrgID: org.ID, Type: "contact.created", Data: []byte(`{"contact":{"id":"1"}}`), CreatedAt: now}
+	d := models.Delivery{ID: models.NewID("dlv"), OrgID: org.ID, EventID: ev.ID, WebhookID: wh.ID, EventType: ev.Type,
+		Status: models.StatusPending, CreatedAt: now, UpdatedAt: now}
+	if err := st.CreateOrg(ctx, &org); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.CreateWebhook(ctx, &wh); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.CreateEvent(ctx, &ev, []models.Delivery{d}, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	return New(st, Settings{DeliveryTimeout: 2 * time.Second, RetryAfterCap: time.Hour, ResponseBodyLimit: 1024, UserAgent: "t"}), d
+}
+
+func TestRetryAfterIsHonouredAndCapped(t *testing.T) {
+	cases := []struct {
+		status     int
+		retryAfter string
+		nextDelay  time.Duration
+		want       time.Duration
+	}{
+		{http.StatusTooManyRequests, "90", 5 * time.Second, 90 * time.Second},    // longer than the schedule: wait longer
+		{http.StatusServiceUnavailable, "1", 5 * time.Second, 5 * time.Second},   // shorter: the schedule stands
+		{http.StatusTooManyRequests, "86400", 5 * time.Second, time.Hour},        // capped
+		{http.StatusInternalServerError, "90", 5 * time.Second, 5 * time.Second}, // only 429 and 503 count
+		{http.StatusServiceUnavailable, "", 30 * time.Minute, 30 * time.Minute},  // absent
+	}
+	for _, tc := range cases {
+		rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			if tc.retryAfter != "" {
+				w.Header().Set("Retry-After", tc.retryAfter)
+			}
+			w.WriteHeader(tc.status)
+		}))
+		a, d := deliveryFixture(t, rcv.URL)
+		_, err := a.Deliver(context.Background(), DeliverInput{DeliveryID: d.ID, Attempt: 1, NextDelay: tc.nextDelay})
+		rcv.Close()
+		var appErr *temporal.ApplicationError
+		if !errors.As(err, &appErr) || appErr.Type() != ErrTypeHTTP || appErr.NextRetryDelay() != tc.want {
+			t.Fatalf("%d Retry-After %q: got %v (delay %v), want delay %v", tc.status, tc.retryAfter, err, appErr.NextRetryDelay(), tc.want)
+		}
+		got, _ := a.Store.DeliveryByID(context.Background(), d.ID)
+		if got.Status != models.StatusRetrying || got.NextAttemptAt == nil || got.LastStatusCode != tc.status {
+			t.Fatalf("stored delivery: %+v", got)
+		}
+	}
+}
+
+func TestFinalFailureAndGone(t *testing.T) {
+	for _, tc := range []struct {
+		status  int
+		final   bool
+		errType string
+	}{
+		{http.StatusBadGateway, true, ErrTypeHTTP},
+		{http.StatusGone, false, ErrTypeGone},
+	} {
+		rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(tc.status) }))
+		a, d := deliveryFixture(t, rcv.URL)
+		_, err := a.Deliver(context.Background(), DeliverInput{DeliveryID: d.ID, Attempt: 1, Final: tc.final})
+		rcv.Close()
+		var appErr *temporal.ApplicationError
+		if !errors.As(err, &appErr) || appErr.Type() != tc.errType || !appErr.NonRetryable() {
+			t.Fatalf("%d: %v", tc.status, err)
+		}
+		got, _ := a.Store.DeliveryByID(context.Background(), d.ID)
+		if got.Status != models.StatusFailed || got.CompletedAt == nil {
+			t.Fatalf("%d: stored %+v", tc.status, got)
+		}
+		wh, _ := a.Store.WebhookByID(context.Background(), d.WebhookID)
+		if wh.Active == (tc.status == http.StatusGone) {
+			t.Fatalf("%d: endpoint active=%v", tc.status, wh.Active)
+		}
+	}
+}

@@ -22,7 +22,7 @@ const MaxLookupReply = 64 << 10
 // Fallbacks for a configuration saved without these settings (seed 000).
 const (
 	defaultUserTokenField  = "userToken"
-	defaultSignatureHeader = "X-Talki-Signature"
+	defaultSignatureHeader = "X-Switchboard-Signature"
 )
 
 // Longest accepted name, email and plan: the sizes of their columns.

@@ -198,7 +198,7 @@ func newLookupEnv(t *testing.T, header, field string) *lookupEnv {
 	if err := st.Migrate(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	e := &lookupEnv{t: t, st: st, rcv: newLookupReceiver(t, orDefault(header, "X-Talki-Signature"), orDefault(field, "userToken"))}
+	e := &lookupEnv{t: t, st: st, rcv: newLookupReceiver(t, orDefault(header, "X-Switchboard-Signature"), orDefault(field, "userToken"))}
 	e.acts = New(st, Settings{LookupTimeout: 2 * time.Second, ResponseBodyLimit: 1024, UserAgent: "Switchboard-Test/1"})
 	e.acts.OnLookupDone = func(orgID, convID string) {
 		e.mu.Lock()
@@ -312,7 +312,7 @@ func TestLookupSuccess(t *testing.T) {
 	}
 	attempts, _ := e.st.Attempts(t.Context(), id)
 	if len(attempts) != 1 || attempts[0].ResponseStatus != 200 || !strings.Contains(attempts[0].ResponseBody, "Alice") ||
-		len(attempts[0].RequestHeaders["X-Talki-Signature"]) != 64 || attempts[0].URL != e.rcv.srv.URL+"/talki/customer" {
+		len(attempts[0].RequestHeaders["X-Switchboard-Signature"]) != 64 || attempts[0].URL != e.rcv.srv.URL+"/talki/customer" {
 		t.Fatalf("attempts: %+v", attempts)
 	}
 	e.assertNoSecretStored(id)

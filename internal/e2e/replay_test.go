@@ -57,10 +57,28 @@ func TestHistoriesReplay(t *testing.T) {
 	var test struct{ Success bool }
 	p.call("POST", "/v1/webhooks/"+w.ID+"/test", map[string]any{"event_type": "contact.created"}, &test)
 
+	// Lookups: one that succeeds on its retry, one that fails twice.
+	lr := newLookupReceiver(t, "X-Switchboard-Signature")
+	ok := lr.answer
+	lr.answer = func(n int, req lookupRequest, w http.ResponseWriter, r *http.Request) {
+		if n == 1 || n >= 3 {
+			w.WriteHeader(http.StatusInternalServerError)
+			return
+		}
+		ok(n, req, w, r)
+	}
+	p.configure(lr, nil)
+	retriedLookup := p.message(map[string]any{"visitor_id": "u1", "text": "hi"})
+	p.waitCustomer(retriedLookup.ConversationID, models.ProfileOK)
+	failedLookup := p.message(map[string]any{"visitor_id": "u2", "text": "hi"})
+	p.waitCustomer(failedLookup.ConversationID, models.ProfileFailed)
+
 	runs := map[string]string{
 		"delivery_retry_after_then_retry_now": workflows.DeliveryID(retried),
 		"delivery_cancelled":                  workflows.DeliveryID(cancelled),
 		"delivery_gone":                       workflows.DeliveryID(gone),
+		"lookup_ok_on_retry":                  workflows.LookupID(retriedLookup.LookupID),
+		"lookup_failed_twice":                 workflows.LookupID(failedLookup.LookupID),
 	}
 	replayer := sdkworker.NewWorkflowReplayer()
 	worker.Register(replayerRegistry{replayer}, nil)

@@ -137,7 +137,7 @@ func (s *Service) failUnstartedLookup(ctx context.Context, l models.Lookup, star
 	s.Log.Warn("customer lookup could not start", "lookup", l.ID, "err", startErr)
 	ctx, cancel := withDeadline(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	if err := s.Store.FinishLookup(ctx, l.ID, nil, models.ProfileFailed, "lookup could not start: "+startErr.Error()); err != nil {
+	if err := s.Store.FinishLookup(ctx, l.ID, nil, models.ProfileFailed, "the lookup could not be started; use Refresh to try again"); err != nil {
 		s.Log.Error("could not record the lookup's failure", "lookup", l.ID, "err", err)
 		return
 	}

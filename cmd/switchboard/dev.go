@@ -37,7 +37,7 @@ func runDev(ctx context.Context, args []string) error {
 	if err := os.MkdirAll(".data", 0o755); err != nil {
 		return err
 	}
-	fmt.Println("starting the Temporal dev server …")
+	fmt.Fprintln(stdout, "starting the Temporal dev server …")
 	srv, err := devserver.Start(ctx, devserver.Options{
 		Binary: bin, IP: "127.0.0.1", Port: 7233, UIPort: 8233, DBFile: filepath.Join(".data", "temporal.db"),
 		Namespace: cfg.TemporalNamespace, LogLevel: "warn", Stdout: os.Stdout, Stderr: os.Stderr,
@@ -59,7 +59,7 @@ func runDev(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf(`
+	fmt.Fprintf(stdout, `
 Switchboard is running.
   API:          http://%s
   Temporal UI:  http://%s

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -23,6 +24,9 @@ import (
 	"github.com/switchboardhq/switchboard/config"
 	"github.com/switchboardhq/switchboard/worker"
 )
+
+// stdout receives what the commands print for the user (keys, addresses).
+var stdout io.Writer = os.Stdout
 
 func main() {
 	if err := run(os.Args[1:]); err != nil {
@@ -135,7 +139,7 @@ func runMigrate(ctx context.Context, args []string) error {
 	if err := app.Migrate(ctx, cfg); err != nil {
 		return err
 	}
-	fmt.Println("database schema is up to date")
+	fmt.Fprintln(stdout, "database schema is up to date")
 	if !*withTemporal {
 		return nil
 	}
@@ -147,7 +151,7 @@ func runMigrate(ctx context.Context, args []string) error {
 	if err := worker.EnsureSearchAttributes(ctx, tc, cfg.TemporalNamespace); err != nil {
 		return err
 	}
-	fmt.Println("Temporal search attributes are registered")
+	fmt.Fprintln(stdout, "Temporal search attributes are registered")
 	return nil
 }
 
@@ -166,7 +170,7 @@ func runOrgs(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("org:        %s (%s)\nsecret key: %s\npublic key: %s\n(keys are shown only now)\n",
+	fmt.Fprintf(stdout, "org:        %s (%s)\nsecret key: %s\npublic key: %s\n(keys are shown only now)\n",
 		org.Org.ID, org.Org.Name, org.SecretKey, org.PublicKey)
 	return nil
 }

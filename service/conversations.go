@@ -86,6 +86,9 @@ func (s *Service) RefreshCustomer(ctx context.Context, orgID, conversationID str
 	if err := s.Store.CreateLookup(ctx, &l); err != nil {
 		return RefreshResult{}, err
 	}
+	// Subscribe before anything can publish, so the outcome cannot slip by.
+	changed, unsubscribe := s.Hub.Subscribe(conv.ID)
+	defer unsubscribe()
 	// The operator's SSE stream shows "pending" at once.
 	s.Hub.Publish(orgID, conv.ID)
 
@@ -97,11 +100,33 @@ func (s *Service) RefreshCustomer(ctx context.Context, orgID, conversationID str
 		s.failUnstartedLookup(ctx, l, err)
 		return RefreshResult{}, fmt.Errorf("start lookup: %w", err)
 	}
-	var out workflows.LookupOutcome
-	if err := run.Get(wctx, &out); err != nil {
-		return RefreshResult{}, fmt.Errorf("wait for lookup %s: %w", l.ID, err)
+	done := make(chan error, 1)
+	go func() {
+		var out workflows.LookupOutcome
+		done <- run.Get(wctx, &out)
+	}()
+	// Answer as soon as the lookup's outcome is stored, whichever comes
+	// first: the in-process notification (the activity ran in this
+	// process's worker, the eager-start case) or the workflow's completion
+	// (it ran elsewhere). The notification saves the workflow-task
+	// completion and the result long poll, two server round trips; the
+	// workflow still completes and records its history in the background.
+	for {
+		select {
+		case err := <-done:
+			if err != nil {
+				return RefreshResult{}, fmt.Errorf("wait for lookup %s: %w", l.ID, err)
+			}
+			return s.lookupResult(ctx, orgID, l.ID)
+		case <-changed:
+			res, err := s.lookupResult(ctx, orgID, l.ID)
+			if err != nil || res.Lookup.CompletedAt != nil {
+				return res, err
+			}
+		case <-wctx.Done():
+			return RefreshResult{}, fmt.Errorf("wait for lookup %s: %w", l.ID, wctx.Err())
+		}
 	}
-	return s.lookupResult(ctx, orgID, l.ID)
 }
 
 func (s *Service) lookupResult(ctx context.Context, orgID, lookupID string) (RefreshResult, error) {

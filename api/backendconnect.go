@@ -10,14 +10,6 @@ import (
 	"github.com/switchboardhq/switchboard/service"
 )
 
-func init() {
-	extraRoutes = append(extraRoutes,
-		route{http.MethodPut, "/v1/backend-connect", admin, (*Server).putBackendConnect},
-		route{http.MethodGet, "/v1/backend-connect", admin, (*Server).getBackendConnect},
-		route{http.MethodPost, "/v1/backend-connect/secret/rotate", admin, (*Server).rotateBackendConnectSecret},
-	)
-}
-
 // backendConnectView is the configuration as the API shows it. Secret is
 // set only on the first save and on rotation: it is never readable again.
 type backendConnectView struct {

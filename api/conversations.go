@@ -12,17 +12,6 @@ import (
 	"github.com/switchboardhq/switchboard/workflows"
 )
 
-func init() {
-	extraRoutes = append(extraRoutes,
-		route{http.MethodGet, "/v1/conversations/:id/customer", admin, (*Server).getCustomer},
-		route{http.MethodGet, "/v1/conversations/:id/customer/events", admin, (*Server).customerEvents},
-		route{http.MethodPost, "/v1/conversations/:id/customer/refresh", admin, (*Server).refreshCustomer},
-		route{http.MethodGet, "/v1/conversations/:id/lookups", admin, (*Server).listLookups},
-		route{http.MethodGet, "/v1/lookups/:id", admin, (*Server).getLookup},
-		route{http.MethodGet, "/v1/lookups/:id/history", admin, (*Server).lookupHistory},
-	)
-}
-
 // customerView is the operator panel's customer card. Profile is null until
 // a lookup has succeeded once; after a failed refresh it keeps the last good
 // data while Status and Error describe the failure.

@@ -54,6 +54,28 @@ var routes = []route{
 	{http.MethodGet, "/v1/deliveries/:id/history", admin, (*Server).deliveryHistory},
 	{http.MethodPost, "/v1/deliveries/:id/retry", admin, (*Server).retryDelivery},
 	{http.MethodPost, "/v1/deliveries/:id/cancel", admin, (*Server).cancelDelivery},
+
+	{http.MethodPut, "/v1/backend-connect", admin, (*Server).putBackendConnect},
+	{http.MethodGet, "/v1/backend-connect", admin, (*Server).getBackendConnect},
+	{http.MethodPost, "/v1/backend-connect/secret/rotate", admin, (*Server).rotateBackendConnectSecret},
+
+	// The widget access level authenticates with the public key plus
+	// X-Switchboard-Org, enforces the org's CORS origins and answers
+	// the browser's preflight. A secret key is accepted there too
+	// (requirePublicKey), for server-side widgets and back-office
+	// imports: it is strictly more privileged than the public key, and
+	// the org header must still match it.
+	{http.MethodPost, "/v1/widget/messages", widget, (*Server).postWidgetMessage},
+
+	{http.MethodGet, "/v1/org", admin, (*Server).getOrg},
+	{http.MethodPatch, "/v1/org", admin, (*Server).updateOrg},
+
+	{http.MethodGet, "/v1/conversations/:id/customer", admin, (*Server).getCustomer},
+	{http.MethodGet, "/v1/conversations/:id/customer/events", admin, (*Server).customerEvents},
+	{http.MethodPost, "/v1/conversations/:id/customer/refresh", admin, (*Server).refreshCustomer},
+	{http.MethodGet, "/v1/conversations/:id/lookups", admin, (*Server).listLookups},
+	{http.MethodGet, "/v1/lookups/:id", admin, (*Server).getLookup},
+	{http.MethodGet, "/v1/lookups/:id/history", admin, (*Server).lookupHistory},
 }
 
 // Server holds what handlers need.
@@ -61,9 +83,6 @@ type Server struct {
 	svc *service.Service
 	log *slog.Logger
 }
-
-// extraRoutes lets feature files add their routes to the table at init.
-var extraRoutes []route
 
 // New builds the Gin engine with every route.
 func New(svc *service.Service, log *slog.Logger) *gin.Engine {
@@ -79,7 +98,7 @@ func New(svc *service.Service, log *slog.Logger) *gin.Engine {
 		_ = c.Error(&Error{Status: http.StatusMethodNotAllowed, Code: "method_not_allowed", Message: "method not allowed on this route"})
 	})
 	r.GET("/metrics", gin.WrapH(promhttp.Handler()))
-	for _, rt := range append(append([]route(nil), routes...), extraRoutes...) {
+	for _, rt := range routes {
 		chain := []gin.HandlerFunc{}
 		switch rt.access {
 		case admin:

@@ -10,21 +10,6 @@ import (
 	"github.com/switchboardhq/switchboard/service"
 )
 
-func init() {
-	extraRoutes = append(extraRoutes,
-		// The widget access level authenticates with the public key plus
-		// X-Switchboard-Org, enforces the org's CORS origins and answers
-		// the browser's preflight. A secret key is accepted there too
-		// (requirePublicKey), for server-side widgets and back-office
-		// imports: it is strictly more privileged than the public key, and
-		// the org header must still match it.
-		route{http.MethodPost, "/v1/widget/messages", widget, (*Server).postWidgetMessage},
-
-		route{http.MethodGet, "/v1/org", admin, (*Server).getOrg},
-		route{http.MethodPatch, "/v1/org", admin, (*Server).updateOrg},
-	)
-}
-
 // postWidgetMessage answers 201: the message is stored. A customer lookup
 // it starts runs in the background; the answer never waits for it.
 func (s *Server) postWidgetMessage(c *gin.Context) error {

@@ -10,6 +10,7 @@ import (
 
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/switchboardhq/switchboard/internal/storetest"
 	"github.com/switchboardhq/switchboard/models"
 	"github.com/switchboardhq/switchboard/store"
 )
@@ -18,15 +19,8 @@ import (
 // fresh SQLite store, pointed at url.
 func deliveryFixture(t *testing.T, url string) (*Activities, models.Delivery) {
 	t.Helper()
-	st, err := store.Open("", t.TempDir()+"/d.db")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
+	st := storetest.SQLite(t)
 	ctx := context.Background()
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
 	now := store.Now()
 	org := models.Org{ID: models.NewID("org"), Name: "o", CreatedAt: now}
 	wh := models.Webhook{ID: models.NewID("wh"), OrgID: org.ID, URL: url, EventTypes: []string{"contact.created"}, Active: true,

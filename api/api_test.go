@@ -12,22 +12,15 @@ import (
 	"testing"
 
 	"github.com/switchboardhq/switchboard/config"
+	"github.com/switchboardhq/switchboard/internal/storetest"
 	"github.com/switchboardhq/switchboard/service"
-	"github.com/switchboardhq/switchboard/store"
 )
 
 // newTestAPI serves the API over a SQLite store with no Temporal client:
 // enough for every route that validates input and writes only the store.
 func newTestAPI(t *testing.T) (http.Handler, string) {
 	t.Helper()
-	st, err := store.Open("", t.TempDir()+"/api.db")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	if err := st.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	st := storetest.SQLite(t)
 	cfg, err := config.Load()
 	if err != nil {
 		t.Fatal(err)

@@ -9,9 +9,7 @@
 package bench
 
 import (
-	"context"
 	"flag"
-	"fmt"
 	"os"
 	"slices"
 	"strconv"
@@ -20,7 +18,7 @@ import (
 
 	"go.temporal.io/sdk/testsuite"
 
-	"github.com/switchboardhq/switchboard/internal/testenv"
+	"github.com/switchboardhq/switchboard/internal/harness"
 )
 
 var temporalServer *testsuite.DevServer
@@ -31,17 +29,7 @@ func TestMain(m *testing.M) {
 		// A plain `go test ./...` runs no benchmark here: skip the server.
 		os.Exit(m.Run())
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	srv, err := testenv.StartTemporal(ctx)
-	cancel()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "bench: cannot start the Temporal dev server:", err)
-		os.Exit(1)
-	}
-	temporalServer = srv
-	code := m.Run()
-	_ = srv.Stop()
-	os.Exit(code)
+	harness.RunWithTemporal(m, "bench", func(s *testsuite.DevServer) { temporalServer = s })
 }
 
 // envInt reads a size knob such as BENCH_EVENTS.

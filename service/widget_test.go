@@ -11,8 +11,8 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/switchboardhq/switchboard/config"
+	"github.com/switchboardhq/switchboard/internal/storetest"
 	"github.com/switchboardhq/switchboard/models"
-	"github.com/switchboardhq/switchboard/store"
 )
 
 // failingTemporal is a Temporal client whose workflow starts always fail.
@@ -24,14 +24,7 @@ func (failingTemporal) ExecuteWorkflow(context.Context, client.StartWorkflowOpti
 
 func newTestService(t *testing.T, tc client.Client) (*Service, string) {
 	t.Helper()
-	st, err := store.Open("", t.TempDir()+"/svc.db")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	if err := st.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	st := storetest.SQLite(t)
 	cfg, err := config.Load()
 	if err != nil {
 		t.Fatal(err)

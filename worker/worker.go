@@ -6,6 +6,7 @@ package worker
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"go.temporal.io/api/operatorservice/v1"
 	"go.temporal.io/sdk/client"
@@ -26,6 +27,9 @@ func New(c client.Client, cfg config.Config, acts *activities.Activities) sdkwor
 		MaxConcurrentWorkflowTaskExecutionSize:  cfg.WorkerConcurrency,
 		MaxConcurrentWorkflowTaskPollers:        cfg.WorkerPollers,
 		MaxConcurrentActivityTaskPollers:        cfg.WorkerPollers,
+		// On shutdown, let in-flight attempts (up to one HTTP timeout plus
+		// bookkeeping) finish instead of abandoning them to a retry.
+		WorkerStopTimeout: cfg.DeliveryTimeout + 10*time.Second,
 	})
 	Register(w, acts)
 	return w

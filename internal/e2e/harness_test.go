@@ -4,32 +4,18 @@
 package e2e
 
 import (
-	"context"
-	"fmt"
-	"os"
 	"testing"
 	"time"
 
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/switchboardhq/switchboard/internal/harness"
-	"github.com/switchboardhq/switchboard/internal/testenv"
 )
 
 var temporalServer *testsuite.DevServer
 
 func TestMain(m *testing.M) {
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	srv, err := testenv.StartTemporal(ctx)
-	cancel()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "e2e: cannot start the Temporal dev server:", err)
-		os.Exit(1)
-	}
-	temporalServer = srv
-	code := m.Run()
-	_ = srv.Stop()
-	os.Exit(code)
+	harness.RunWithTemporal(m, "e2e", func(s *testsuite.DevServer) { temporalServer = s })
 }
 
 type platform struct{ *harness.Platform }

@@ -5,11 +5,14 @@ package harness
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"testing"
 	"time"
 
@@ -127,3 +130,21 @@ func Eventually(t testing.TB, what string, cond func() bool) {
 
 // T is the test or benchmark the platform belongs to.
 func (p *Platform) T() testing.TB { return p.t }
+
+// RunWithTemporal runs a test binary's tests and benchmarks against one
+// Temporal dev server started for the whole run, handed to use before
+// m.Run, and exits with m.Run's code. Failing to start the server fails the
+// run: integration tests never skip.
+func RunWithTemporal(m *testing.M, label string, use func(*testsuite.DevServer)) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	srv, err := testenv.StartTemporal(ctx)
+	cancel()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "%s: cannot start the Temporal dev server: %v\n", label, err)
+		os.Exit(1)
+	}
+	use(srv)
+	code := m.Run()
+	_ = srv.Stop()
+	os.Exit(code)
+}

@@ -307,12 +307,13 @@ func TestBackendConnectFirstMessageLooksUpTheVisitor(t *testing.T) {
 		WorkflowID string `json:"workflow_id"`
 		Events     []struct{ Type string }
 	}
-	if code := p.call("GET", "/v1/lookups/"+m.LookupID+"/history", nil, &hist); code != http.StatusOK || len(hist.Events) == 0 {
-		t.Fatalf("history: %d %+v", code, hist)
-	}
-	if last := hist.Events[len(hist.Events)-1].Type; last != "WorkflowExecutionCompleted" {
-		t.Fatalf("history ends with %s", last)
-	}
+	// The profile is stored before the workflow records its completion.
+	eventually(t, "the lookup workflow to complete", func() bool {
+		if code := p.call("GET", "/v1/lookups/"+m.LookupID+"/history", nil, &hist); code != http.StatusOK {
+			t.Fatalf("history: %d %+v", code, hist)
+		}
+		return len(hist.Events) > 0 && hist.Events[len(hist.Events)-1].Type == "WorkflowExecutionCompleted"
+	})
 	raw, _ := json.Marshal(hist)
 	if bytes.Contains(raw, []byte(cfg.Secret)) || bytes.Contains(raw, []byte("user_42")) {
 		t.Fatal("workflow history carries the secret or the visitor ID")

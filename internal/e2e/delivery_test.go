@@ -165,9 +165,14 @@ func TestFailTwiceThenSucceedKeepsOneIdempotencyKey(t *testing.T) {
 			Details json.RawMessage `json:"details"`
 		} `json:"events"`
 	}
-	if code := p.call("GET", "/v1/deliveries/"+ev.Deliveries[0].ID+"/history", nil, &hist); code != 200 {
-		t.Fatalf("history: %d", code)
-	}
+	// The attempt row is written before the workflow records its own
+	// completion, so wait for the history to end.
+	eventually(t, "the workflow to complete", func() bool {
+		if code := p.call("GET", "/v1/deliveries/"+ev.Deliveries[0].ID+"/history", nil, &hist); code != 200 {
+			t.Fatalf("history: %d", code)
+		}
+		return len(hist.Events) > 0 && hist.Events[len(hist.Events)-1].Type == "WorkflowExecutionCompleted"
+	})
 	types := map[string]int{}
 	for _, e := range hist.Events {
 		types[e.Type]++

@@ -83,6 +83,10 @@ func TestHistoriesReplay(t *testing.T) {
 	replayer := sdkworker.NewWorkflowReplayer()
 	worker.Register(replayerRegistry{replayer}, nil)
 	for name, id := range runs {
+		// Outcomes are stored before the workflow records its end: wait
+		// for the run to close so the whole history is replayed (the
+		// cancelled run's Get returns its cancellation).
+		_ = p.App.Temporal.GetWorkflow(t.Context(), id, "").Get(t.Context(), nil)
 		hist := fetchHistory(t, p.App.Temporal, id)
 		if err := replayer.ReplayWorkflowHistory(nil, hist); err != nil {
 			t.Fatalf("%s does not replay: %v", name, err)

@@ -110,12 +110,13 @@ func (s *Service) startDelivery(ctx context.Context, d models.Delivery, w models
 	return err
 }
 
-// Sweep starts the workflows of deliveries that were committed but never
-// started (the process died between commit and start, or Temporal was
+// Sweep starts the workflows of deliveries and customer lookups that were
+// committed but never started (the process died between commit and start, or Temporal was
 // briefly unreachable). Starting is idempotent: the workflow ID is the
 // delivery ID and an existing run is never duplicated.
 func (s *Service) Sweep(ctx context.Context) (started int, err error) {
-	ds, err := s.Store.Undispatched(ctx, store.Now().Add(-s.Cfg.SweepInterval), 500)
+	cutoff := store.Now().Add(-s.Cfg.SweepInterval)
+	ds, err := s.Store.Undispatched(ctx, cutoff, 500)
 	if err != nil {
 		return 0, err
 	}
@@ -126,6 +127,22 @@ func (s *Service) Sweep(ctx context.Context) (started int, err error) {
 			w = models.Webhook{ID: d.WebhookID}
 		}
 		err = s.startDelivery(ctx, d, w, 1, false)
+		switch {
+		case err == nil:
+			started++
+		case temporal.IsWorkflowExecutionAlreadyStartedError(err):
+		default:
+			return started, err
+		}
+	}
+	// Customer lookups get the same guarantee: a committed first message
+	// whose lookup never started is looked up late rather than never.
+	ls, err := s.Store.StrandedLookups(ctx, cutoff, 500)
+	if err != nil {
+		return started, err
+	}
+	for _, l := range ls {
+		_, err := s.startLookup(ctx, l)
 		switch {
 		case err == nil:
 			started++

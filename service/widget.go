@@ -8,6 +8,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
@@ -125,6 +126,8 @@ func (s *Service) startLookup(ctx context.Context, l models.Lookup) (client.Work
 		ID:               workflows.LookupID(l.ID),
 		TaskQueue:        s.Cfg.TaskQueue,
 		EnableEagerStart: true,
+		// A lookup ID runs once; the sweeper may try again, never twice.
+		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		TypedSearchAttributes: temporal.NewSearchAttributes(
 			workflows.AttrOrg.ValueSet(l.OrgID), workflows.AttrStatus.ValueSet(models.StatusPending)),
 	}, workflows.Lookup, workflows.LookupInput{LookupID: l.ID, AttemptTimeout: s.Cfg.LookupTimeout})

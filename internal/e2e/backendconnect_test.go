@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/switchboardhq/switchboard/models"
 )
 
 // lookupRequest is one customer lookup as the customer's backend saw it.
@@ -750,5 +752,37 @@ func TestBackendConnectBadInputLeavesNothing(t *testing.T) {
 	}
 	if code := p.call("GET", "/v1/lookups/lkp_nope", nil, nil); code != http.StatusNotFound {
 		t.Fatalf("unknown lookup: %d", code)
+	}
+}
+
+// TestSweeperStartsStrandedLookups commits a first message and its lookup
+// as the widget route does, but never starts the workflow, as if the
+// process died right after the commit; the sweeper must run the lookup.
+func TestSweeperStartsStrandedLookups(t *testing.T) {
+	p := newPlatform(t)
+	lr := newLookupReceiver(t, "X-Switchboard-Signature")
+	p.configure(lr, nil)
+	at := time.Now().UTC().Add(-2 * time.Hour) // older than the harness's 1 h sweep interval
+	conv := models.Conversation{ID: models.NewID("conv"), OrgID: p.OrgID, VisitorID: "stranded", CreatedAt: at}
+	ticket := models.Ticket{ID: models.NewID("tkt"), OrgID: p.OrgID, ConversationID: conv.ID, Status: "open", CreatedAt: at}
+	msg := models.Message{ID: models.NewID("msg"), OrgID: p.OrgID, ConversationID: conv.ID, Sender: "visitor", Text: "hi", CreatedAt: at}
+	profile := models.CustomerProfile{ConversationID: conv.ID, OrgID: p.OrgID, VisitorID: conv.VisitorID, Status: models.ProfilePending}
+	lookup := models.Lookup{ID: models.NewID("lkp"), OrgID: p.OrgID, ConversationID: conv.ID, Trigger: models.TriggerFirstMessage,
+		Status: models.ProfilePending, CreatedAt: at}
+	if err := p.App.Store.CreateConversationWithMessage(t.Context(), &conv, &ticket, &msg, &profile, &lookup); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := p.App.Service.Sweep(t.Context()); err != nil || n != 1 {
+		t.Fatalf("sweep started %d (%v), want 1", n, err)
+	}
+	c := p.waitCustomer(conv.ID, models.ProfileOK)
+	if c.Profile == nil || c.Profile.Name != "Ada Lovelace" {
+		t.Fatalf("customer: %+v", c)
+	}
+	if reqs := lr.requests(); len(reqs) != 1 || !reqs[0].SigValid {
+		t.Fatalf("backend requests: %+v", reqs)
+	}
+	if n, err := p.App.Service.Sweep(t.Context()); err != nil || n != 0 {
+		t.Fatalf("second sweep started %d (%v)", n, err)
 	}
 }

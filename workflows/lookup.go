@@ -94,7 +94,9 @@ func Lookup(ctx workflow.Context, in LookupInput) (LookupOutcome, error) {
 		default:
 			// The attempt never completed (activity timeout, database down):
 			// nothing recorded the outcome of a final attempt, so do it here.
-			lastErr = "lookup attempt did not complete: " + causeText(err)
+			// The cause may carry database text: log it, show a fixed message.
+			workflow.GetLogger(ctx).Warn("lookup attempt did not complete", "lookup", in.LookupID, "error", causeText(err))
+			lastErr = "lookup attempt did not complete (timeout or internal error)"
 			if final {
 				fctx := lookupLocalCtx(ctx, storeMargin)
 				if ferr := workflow.ExecuteLocalActivity(fctx, a.FailLookup, in.LookupID, lastErr).Get(ctx, nil); ferr != nil {

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"go.temporal.io/sdk/client"
@@ -45,6 +46,7 @@ type App struct {
 	worker     sdkworker.Worker
 	stop       context.CancelFunc
 	done       chan struct{}
+	closeOnce  sync.Once
 }
 
 // Start opens the store, connects to Temporal and starts the worker (with
@@ -100,17 +102,20 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, parts Parts
 	return a, nil
 }
 
-// Close stops the worker and sweeper and releases connections.
+// Close stops the worker and sweeper and releases connections. Calling it
+// again does nothing.
 func (a *App) Close() {
-	if a.stop != nil {
-		a.stop()
-		<-a.done
-	}
-	if a.worker != nil {
-		a.worker.Stop()
-	}
-	a.Temporal.Close()
-	_ = a.Store.Close()
+	a.closeOnce.Do(func() {
+		if a.stop != nil {
+			a.stop()
+			<-a.done
+		}
+		if a.worker != nil {
+			a.worker.Stop()
+		}
+		a.Temporal.Close()
+		_ = a.Store.Close()
+	})
 }
 
 // Serve runs the HTTP API on cfg.HTTPAddr until ctx ends.

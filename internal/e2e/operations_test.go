@@ -1,10 +1,14 @@
 package e2e
 
 import (
+	"io"
+	"log/slog"
 	"net/http"
 	"testing"
 	"time"
 
+	"github.com/switchboardhq/switchboard/app"
+	"github.com/switchboardhq/switchboard/internal/harness"
 	"github.com/switchboardhq/switchboard/models"
 	"github.com/switchboardhq/switchboard/store"
 )
@@ -164,4 +168,36 @@ func TestBinaryAnswerIsRecorded(t *testing.T) {
 	if len(d.Attempts) != 2 || d.Attempts[0].ResponseStatus != 500 || d.Attempts[0].ResponseBody != "bad\uFFFD answer" {
 		t.Fatalf("attempts: %+v", d.Attempts)
 	}
+}
+
+// TestPendingRetrySurvivesTheProcess stops the process that made the first
+// attempt while the retry waits on its durable timer; a new worker process
+// on the same database and task queue makes the retry.
+func TestPendingRetrySurvivesTheProcess(t *testing.T) {
+	p := newPlatform(t)
+	r := newReceiver(t, "hmac-sha256-hex", "Switchboard-Signature")
+	r.answer = func(n int, w http.ResponseWriter) {
+		if n == 1 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+	}
+	p.createWebhook(r, map[string]any{"retry_schedule": []string{"2s"}})
+	ev := p.sendEvent(contactEvent)
+	id := ev.Deliveries[0].ID
+	p.waitStatus(id, models.StatusRetrying)
+	p.App.Close() // the first process goes away mid-schedule
+
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	second, err := app.Start(t.Context(), p.App.Cfg, log, app.Parts{Worker: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(second.Close)
+	if got := r.next(t); !got.SigValid || got.Header.Get("Idempotency-Key") != id {
+		t.Fatalf("retry from the second process: %v", got.Header)
+	}
+	harness.Eventually(t, "the delivery to succeed", func() bool {
+		d, err := second.Store.DeliveryByID(t.Context(), id)
+		return err == nil && d.Status == models.StatusSucceeded && d.Attempts == 2
+	})
 }

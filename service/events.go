@@ -61,7 +61,9 @@ func (s *Service) IngestEvent(ctx context.Context, orgID string, in EventInput) 
 	if err != nil || res.Duplicate {
 		return res, err
 	}
-	s.dispatch(ctx, res.Deliveries, subs)
+	// The rows are committed: a client hanging up now must not cancel the
+	// starts and leave them to the sweeper (each start has its own deadline).
+	s.dispatch(context.WithoutCancel(ctx), res.Deliveries, subs)
 	return res, nil
 }
 

@@ -4,6 +4,7 @@
 package config
 
 import (
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -35,6 +36,8 @@ type Config struct {
 	WorkerPollers     int    `env:"WORKER_POLLERS" envDefault:"8" help:"Workflow and activity task pollers per worker."`
 	WorkerConcurrency int    `env:"WORKER_CONCURRENCY" envDefault:"200" help:"Maximum concurrent activities and local activities per worker."`
 
+	SecretKey string `env:"SECRET_KEY" help:"Base64 of 32 random bytes (openssl rand -base64 32): signing secrets are then encrypted at rest with AES-256-GCM. Empty: stored in clear."`
+
 	AllowInsecureURLs bool          `env:"ALLOW_INSECURE_URLS" envDefault:"false" help:"Allow plain http:// endpoint URLs (tests and dev)."`
 	DeliveryTimeout   time.Duration `env:"DELIVERY_TIMEOUT" envDefault:"30s" help:"Timeout of one webhook delivery attempt."`
 	RetryAfterCap     time.Duration `env:"RETRY_AFTER_CAP" envDefault:"1h" help:"Longest Retry-After (429/503) that is honoured."`
@@ -64,6 +67,11 @@ func (c Config) Validate() error {
 	} else if c.SQLitePath == "" {
 		errs = append(errs, errors.New(Prefix+"SQLITE_PATH must be set when DATABASE_URL is empty"))
 	}
+	if c.SecretKey != "" {
+		if k, err := base64.StdEncoding.DecodeString(c.SecretKey); err != nil || len(k) != 32 {
+			errs = append(errs, errors.New(Prefix+"SECRET_KEY must be the Base64 of exactly 32 bytes"))
+		}
+	}
 	if c.MaxBodyBytes < 1024 {
 		errs = append(errs, errors.New(Prefix+"MAX_BODY_BYTES must be at least 1024"))
 	}
@@ -86,6 +94,16 @@ func (c Config) Validate() error {
 		errs = append(errs, errors.New(Prefix+"RESPONSE_BODY_LIMIT must not be negative"))
 	}
 	return errors.Join(errs...)
+}
+
+// SecretKeyBytes is the decoded SecretKey, nil when none is set. Validate
+// has checked it.
+func (c Config) SecretKeyBytes() []byte {
+	k, _ := base64.StdEncoding.DecodeString(c.SecretKey)
+	if len(k) != 32 {
+		return nil
+	}
+	return k
 }
 
 // Usage writes every setting with its default and description.

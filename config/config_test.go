@@ -48,3 +48,15 @@ func TestUsageListsEverySetting(t *testing.T) {
 		}
 	}
 }
+
+func TestSecretKeyValidation(t *testing.T) {
+	t.Setenv(Prefix+"SECRET_KEY", "c2hvcnQ=") // "short"
+	if _, err := Load(); err == nil || !strings.Contains(err.Error(), "SECRET_KEY") {
+		t.Fatalf("a 5-byte key was accepted: %v", err)
+	}
+	t.Setenv(Prefix+"SECRET_KEY", "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=") // 32 bytes
+	c, err := Load()
+	if err != nil || len(c.SecretKeyBytes()) != 32 {
+		t.Fatalf("32-byte key: %v", err)
+	}
+}

@@ -18,7 +18,12 @@ const maxErrorText = 1000
 // GetBackendConnect loads the org's Backend Connect configuration, secret
 // included, or returns models.ErrNotFound when the org never configured it.
 func (s *Store) GetBackendConnect(ctx context.Context, orgID string) (models.BackendConnect, error) {
-	return first[models.BackendConnect](ctx, s.db, "org_id = ?", orgID)
+	c, err := first[models.BackendConnect](ctx, s.db, "org_id = ?", orgID)
+	if err != nil {
+		return c, err
+	}
+	c.Secret, err = s.unseal(c.Secret)
+	return c, err
 }
 
 // SaveBackendConnect creates or updates the org's configuration. An update
@@ -32,23 +37,30 @@ func (s *Store) SaveBackendConnect(ctx context.Context, c *models.BackendConnect
 		c.CreatedAt = now
 	}
 	c.UpdatedAt = now
-	return translate(s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	row := *c
+	row.Secret = s.seal(c.Secret)
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		err := tx.Clauses(clause.OnConflict{
 			Columns:   []clause.Column{{Name: "org_id"}},
 			DoUpdates: clause.AssignmentColumns([]string{"url", "user_token_field", "signature_header", "enabled", "updated_at"}),
-		}).Create(c).Error
+		}).Create(&row).Error
 		if err != nil {
 			return err
 		}
 		return tx.Where("org_id = ?", c.OrgID).Take(c).Error
-	}))
+	})
+	if err != nil {
+		return translate(err)
+	}
+	c.Secret, err = s.unseal(c.Secret)
+	return err
 }
 
 // SetBackendConnectSecret replaces the org's signing secret (rotation). It
 // returns models.ErrNotFound when the org has no configuration.
 func (s *Store) SetBackendConnectSecret(ctx context.Context, orgID, secret string) error {
 	res := s.db.WithContext(ctx).Model(&models.BackendConnect{}).Where("org_id = ?", orgID).
-		Updates(map[string]any{"secret": secret, "updated_at": Now()})
+		Updates(map[string]any{"secret": s.seal(secret), "updated_at": Now()})
 	if res.Error == nil && res.RowsAffected == 0 {
 		return models.ErrNotFound
 	}

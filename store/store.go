@@ -6,6 +6,7 @@ package store
 
 import (
 	"context"
+	"crypto/cipher"
 	"errors"
 	"fmt"
 	"os"
@@ -24,6 +25,8 @@ import (
 type Store struct {
 	db      *gorm.DB
 	dialect string
+	// aead seals signing secrets at rest when a key is set (SetSecretKey).
+	aead cipher.AEAD
 }
 
 // Open connects to PostgreSQL when databaseURL is set and to the SQLite file

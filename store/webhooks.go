@@ -6,33 +6,48 @@ import (
 	"github.com/switchboardhq/switchboard/models"
 )
 
-// CreateWebhook inserts an endpoint.
+// CreateWebhook inserts an endpoint; w keeps its clear secret.
 func (s *Store) CreateWebhook(ctx context.Context, w *models.Webhook) error {
-	return translate(s.db.WithContext(ctx).Create(w).Error)
+	row := *w
+	row.Secret = s.seal(w.Secret)
+	return translate(s.db.WithContext(ctx).Create(&row).Error)
 }
 
 // GetWebhook loads an endpoint of the org.
 func (s *Store) GetWebhook(ctx context.Context, orgID, id string) (models.Webhook, error) {
-	return first[models.Webhook](ctx, s.db, "org_id = ? AND id = ?", orgID, id)
+	return s.oneWebhook(first[models.Webhook](ctx, s.db, "org_id = ? AND id = ?", orgID, id))
 }
 
 // WebhookByID loads an endpoint regardless of org; activities use it, having
 // got the ID from a delivery that is already org-scoped.
 func (s *Store) WebhookByID(ctx context.Context, id string) (models.Webhook, error) {
-	return first[models.Webhook](ctx, s.db, "id = ?", id)
+	return s.oneWebhook(first[models.Webhook](ctx, s.db, "id = ?", id))
+}
+
+func (s *Store) oneWebhook(w models.Webhook, err error) (models.Webhook, error) {
+	if err != nil {
+		return w, err
+	}
+	ws := []models.Webhook{w}
+	err = s.unsealWebhooks(ws)
+	return ws[0], err
 }
 
 // ListWebhooks lists the org's endpoints, newest first.
 func (s *Store) ListWebhooks(ctx context.Context, orgID string) ([]models.Webhook, error) {
 	var out []models.Webhook
-	err := s.db.WithContext(ctx).Where("org_id = ?", orgID).Order("created_at DESC, id DESC").Find(&out).Error
-	return out, translate(err)
+	if err := s.db.WithContext(ctx).Where("org_id = ?", orgID).Order("created_at DESC, id DESC").Find(&out).Error; err != nil {
+		return nil, translate(err)
+	}
+	return out, s.unsealWebhooks(out)
 }
 
 // SaveWebhook writes every field of an existing endpoint.
 func (s *Store) SaveWebhook(ctx context.Context, w *models.Webhook) error {
 	w.UpdatedAt = Now()
-	res := s.db.WithContext(ctx).Model(w).Where("org_id = ?", w.OrgID).Select("*").Updates(w)
+	row := *w
+	row.Secret = s.seal(w.Secret)
+	res := s.db.WithContext(ctx).Model(&row).Where("org_id = ?", w.OrgID).Select("*").Updates(&row)
 	if res.Error == nil && res.RowsAffected == 0 {
 		return models.ErrNotFound
 	}
@@ -69,5 +84,5 @@ func (s *Store) ActiveSubscribers(ctx context.Context, orgID, eventType string) 
 			out = append(out, w)
 		}
 	}
-	return out, nil
+	return out, s.unsealWebhooks(out)
 }

@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"bytes"
+	"encoding/base64"
 	"io"
 	"log/slog"
 	"net/http"
@@ -200,4 +202,28 @@ func TestPendingRetrySurvivesTheProcess(t *testing.T) {
 		d, err := second.Store.DeliveryByID(t.Context(), id)
 		return err == nil && d.Status == models.StatusSucceeded && d.Attempts == 2
 	})
+}
+
+// TestEncryptedSecretsEndToEnd runs a delivery and a customer lookup with
+// secrets sealed at rest: what is stored is not what is signed with, yet
+// both receivers verify.
+func TestEncryptedSecretsEndToEnd(t *testing.T) {
+	cfg := harness.Config(t, temporalServer)
+	cfg.SecretKey = base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{42}, 32))
+	p := &platform{harness.New(t, cfg)}
+
+	r := newReceiver(t, "hmac-sha256-hex", "Switchboard-Signature")
+	p.createWebhook(r, nil)
+	ev := p.sendEvent(contactEvent)
+	if got := r.next(t); !got.SigValid {
+		t.Fatal("delivery signature did not verify with a sealed secret")
+	}
+	p.waitStatus(ev.Deliveries[0].ID, models.StatusSucceeded)
+
+	lr := newLookupReceiver(t, "X-Switchboard-Signature")
+	p.configure(lr, nil)
+	m := p.message(map[string]any{"visitor_id": "sealed", "text": "hi"})
+	if c := p.waitCustomer(m.ConversationID, models.ProfileOK); c.Profile == nil {
+		t.Fatalf("customer: %+v", c)
+	}
 }

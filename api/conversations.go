@@ -79,11 +79,11 @@ var sseKeepalive = 15 * time.Second
 // current card at once (event "profile"), then again the moment a lookup
 // finishes, with a keepalive comment every 15 s.
 //
-// The push comes from the in-process hub, which only hears lookups finished
-// by this process's worker. A lookup may run in another worker process
-// (separate API and worker deployments), so on each keepalive tick the
-// handler also re-reads the profile and sends it when its UpdatedAt
-// changed: a remote lookup shows up within one tick.
+// The push comes from the in-process hub, which hears lookups finished by
+// this process's worker directly and those finished by other processes
+// through PostgreSQL notifications (store.ListenProfiles). As a safety net
+// for a listener that is reconnecting, each keepalive tick also re-reads
+// the profile and sends it when it changed.
 func (s *Server) customerEvents(c *gin.Context) error {
 	ctx := c.Request.Context()
 	orgID, id := principal(c).OrgID, c.Param("id")
@@ -103,16 +103,17 @@ func (s *Server) customerEvents(c *gin.Context) error {
 	if writeProfile(c, p) != nil {
 		return nil
 	}
-	last := p.UpdatedAt
+	// Notifications may repeat (this process's hub and the PostgreSQL echo
+	// of the same change), so only a profile that differs from the last one
+	// sent is sent again.
+	last, lastStatus := p.UpdatedAt, p.Status
 	tick := time.NewTicker(sseKeepalive)
 	defer tick.Stop()
 	for {
-		var changed bool
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-notify:
-			changed = true
 		case <-tick.C:
 			if _, err := fmt.Fprint(c.Writer, ": keepalive\n\n"); err != nil {
 				return nil
@@ -126,10 +127,10 @@ func (s *Server) customerEvents(c *gin.Context) error {
 			}
 			continue // try again on the next tick
 		}
-		if !changed && p.UpdatedAt.Equal(last) {
+		if p.UpdatedAt.Equal(last) && p.Status == lastStatus {
 			continue
 		}
-		last = p.UpdatedAt
+		last, lastStatus = p.UpdatedAt, p.Status
 		if writeProfile(c, p) != nil {
 			return nil
 		}

@@ -45,7 +45,7 @@ type App struct {
 	Handler    http.Handler
 	worker     sdkworker.Worker
 	stop       context.CancelFunc
-	done       chan struct{}
+	background sync.WaitGroup
 	closeOnce  sync.Once
 }
 
@@ -85,10 +85,10 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, parts Parts
 	})
 	a := &App{
 		Cfg: cfg, Log: log, Store: st, Temporal: tc, Activities: acts,
-		Service: service.New(st, tc, cfg, log), done: make(chan struct{}),
+		Service: service.New(st, tc, cfg, log),
 	}
 	// A finished lookup pushes the profile to operators' SSE streams.
-	acts.OnLookupDone = a.Service.Hub.Publish
+	acts.OnLookupDone = a.Service.ProfileChanged
 	runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	a.stop = stop
 	if parts.Worker {
@@ -97,15 +97,15 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, parts Parts
 			a.Close()
 			return nil, fmt.Errorf("start worker: %w", err)
 		}
-		go func() {
-			defer close(a.done)
-			a.Service.RunSweeper(runCtx)
-		}()
-	} else {
-		close(a.done)
+		a.background.Go(func() { a.Service.RunSweeper(runCtx) })
 	}
 	if parts.API {
 		a.Handler = api.New(a.Service, log)
+		// Lookups finished by worker processes reach this API's SSE
+		// streams through PostgreSQL notifications (a no-op on SQLite).
+		a.background.Go(func() {
+			a.Store.ListenProfiles(runCtx, func(conv string) { a.Service.Hub.Publish("", conv) })
+		})
 	}
 	return a, nil
 }
@@ -116,7 +116,7 @@ func (a *App) Close() {
 	a.closeOnce.Do(func() {
 		if a.stop != nil {
 			a.stop()
-			<-a.done
+			a.background.Wait()
 		}
 		if a.worker != nil {
 			a.worker.Stop()

@@ -90,7 +90,7 @@ func (s *Service) RefreshCustomer(ctx context.Context, orgID, conversationID str
 	changed, unsubscribe := s.Hub.Subscribe(conv.ID)
 	defer unsubscribe()
 	// The operator's SSE stream shows "pending" at once.
-	s.Hub.Publish(orgID, conv.ID)
+	s.ProfileChanged(orgID, conv.ID)
 
 	// A disconnecting operator must not leave the lookup half-started.
 	wctx, cancel := withDeadline(context.WithoutCancel(ctx), 2*(s.Cfg.LookupTimeout+10*time.Second))

@@ -1,15 +1,18 @@
 package service
 
-import "sync"
+import (
+	"context"
+	"sync"
+	"time"
+)
 
 // Hub fans "this conversation's customer profile changed" out to the
 // operators watching it (the SSE handler) within this process. A
 // notification carries no data: a subscriber re-reads the profile from the
 // store, so a missed or merged notification loses nothing.
 //
-// A lookup may run in another worker process, whose Publish never reaches
-// this hub; the SSE handler covers that by re-reading the profile on every
-// keepalive tick.
+// Lookups that run in another worker process reach it through PostgreSQL
+// notifications (see ProfileChanged and app.Start's listener).
 type Hub struct {
 	mu   sync.Mutex
 	subs map[string]map[chan struct{}]struct{}
@@ -68,4 +71,18 @@ func (h *Hub) subscribers(conversationID string) int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return len(h.subs[conversationID])
+}
+
+// ProfileChanged announces that a conversation's customer profile changed:
+// to this process's SSE streams through the hub at once, and to other
+// processes on the same PostgreSQL database through NotifyProfile (their
+// listener feeds their own hub). It matches activities.OnLookupDone.
+func (s *Service) ProfileChanged(orgID, conversationID string) {
+	s.Hub.Publish(orgID, conversationID)
+	// Detached and bounded: announcing must not fail or stall the caller.
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if err := s.Store.NotifyProfile(ctx, conversationID); err != nil {
+		s.Log.Warn("could not announce a profile change to other processes", "conversation", conversationID, "err", err)
+	}
 }

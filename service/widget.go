@@ -144,7 +144,7 @@ func (s *Service) failUnstartedLookup(ctx context.Context, l models.Lookup, star
 		s.Log.Error("could not record the lookup's failure", "lookup", l.ID, "err", err)
 		return
 	}
-	s.Hub.Publish(l.OrgID, l.ConversationID)
+	s.ProfileChanged(l.OrgID, l.ConversationID)
 }
 
 // GetOrg loads the caller's org.

@@ -25,6 +25,7 @@ import (
 type Store struct {
 	db      *gorm.DB
 	dialect string
+	url     string // the PostgreSQL URL, for the notification listener
 	// aead seals signing secrets at rest when a key is set (SetSecretKey).
 	aead cipher.AEAD
 }
@@ -69,7 +70,7 @@ func Open(databaseURL, sqlitePath string) (*Store, error) {
 	} else {
 		sqlDB.SetMaxOpenConns(8)
 	}
-	return &Store{db: db, dialect: db.Dialector.Name()}, nil
+	return &Store{db: db, dialect: db.Dialector.Name(), url: databaseURL}, nil
 }
 
 // Dialect is "postgres" or "sqlite".

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchboardhq/switchboard/app"
+	"github.com/switchboardhq/switchboard/internal/harness"
 	"github.com/switchboardhq/switchboard/models"
 )
 
@@ -29,56 +31,110 @@ func TestCustomerEventsPushProfile(t *testing.T) {
 	p.configure(lr, nil)
 	m := p.message(map[string]any{"visitor_id": "user_9", "text": "hi"})
 
-	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
-	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, "GET", p.URL+"/v1/conversations/"+m.ConversationID+"/customer/events", nil)
+	next := p.watchCustomer(m.ConversationID)
+	if first, _ := next(); first.Status != "pending" || first.ConversationID != m.ConversationID {
+		t.Fatalf("initial event: %+v", first)
+	}
+	close(release)
+	c, polled := next()
+	if c.Status != "ok" || c.Profile == nil || c.Profile.Name != "Ada Lovelace" {
+		t.Fatalf("pushed event: %+v", c)
+	}
+	if polled {
+		t.Fatal("the profile came with a keepalive re-read, not as a push")
+	}
+}
+
+// TestCustomerEventsPushAcrossProcesses runs the API without a worker and
+// the worker in a second process on the same PostgreSQL database: the
+// lookup finishes in the worker process, and the API's stream still gets
+// the profile as a push (PostgreSQL notification), not at a keepalive.
+func TestCustomerEventsPushAcrossProcesses(t *testing.T) {
+	cfg := harness.Config(t, temporalServer)
+	p := &platform{harness.Start(t, cfg, app.Parts{API: true})}
+	harness.Start(t, cfg, app.Parts{Worker: true})
+
+	lr := newLookupReceiver(t, "X-Switchboard-Signature")
+	release := make(chan struct{})
+	ok := lr.answer
+	lr.answer = func(n int, req lookupRequest, w http.ResponseWriter, r *http.Request) {
+		select { // hold the lookup until the operator is watching
+		case <-release:
+		case <-r.Context().Done():
+		}
+		ok(n, req, w, r)
+	}
+	p.configure(lr, nil)
+	m := p.message(map[string]any{"visitor_id": "split_user", "text": "hi"})
+	next := p.watchCustomer(m.ConversationID)
+	if first, _ := next(); first.Status != "pending" {
+		t.Fatalf("initial event: %+v", first)
+	}
+	close(release)
+	c, polled := next()
+	if c.Status != "ok" || c.Profile == nil {
+		t.Fatalf("pushed event: %+v", c)
+	}
+	if polled {
+		t.Fatal("the profile came with a keepalive re-read, not as a cross-process push")
+	}
+}
+
+// watchCustomer opens the customer event stream and returns a function
+// that waits for the next profile event (30 s at most: a hang guard, not a
+// speed check) and says whether a keepalive came before it, which would
+// mean the profile was found by the periodic re-read instead of pushed.
+func (p *platform) watchCustomer(convID string) func() (customerResp, bool) {
+	t := p.T()
+	ctx, cancel := context.WithCancel(t.Context())
+	t.Cleanup(cancel)
+	req, _ := http.NewRequestWithContext(ctx, "GET", p.URL+"/v1/conversations/"+convID+"/customer/events", nil)
 	req.Header.Set("Authorization", "Bearer "+p.Key)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
+	t.Cleanup(func() { resp.Body.Close() })
 	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") {
 		t.Fatalf("events: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
-	events := make(chan customerResp, 10)
+	type item struct {
+		c      customerResp
+		polled bool
+	}
+	events := make(chan item, 10)
 	go func() {
 		defer close(events)
 		sc := bufio.NewScanner(resp.Body)
 		var name string
+		keepalive := false
 		for sc.Scan() {
 			line := sc.Text()
 			switch {
+			case strings.HasPrefix(line, ": keepalive"):
+				keepalive = true
 			case strings.HasPrefix(line, "event: "):
 				name = strings.TrimPrefix(line, "event: ")
 			case strings.HasPrefix(line, "data: ") && name == "profile":
 				var c customerResp
 				_ = json.Unmarshal([]byte(strings.TrimPrefix(line, "data: ")), &c)
-				events <- c
+				events <- item{c, keepalive}
+				keepalive = false
 			}
 		}
 	}()
-	next := func(within time.Duration) customerResp {
+	return func() (customerResp, bool) {
 		t.Helper()
 		select {
-		case c, ok := <-events:
+		case it, ok := <-events:
 			if !ok {
 				t.Fatal("event stream ended")
 			}
-			return c
-		case <-time.After(within):
-			t.Fatalf("no profile event within %v", within)
+			return it.c, it.polled
+		case <-time.After(30 * time.Second):
+			t.Fatal("no profile event")
 		}
-		return customerResp{}
-	}
-	if first := next(5 * time.Second); first.Status != "pending" || first.ConversationID != m.ConversationID {
-		t.Fatalf("initial event: %+v", first)
-	}
-	close(release)
-	// Well inside the 15 s keepalive: this is the push, not the poll.
-	c := next(5 * time.Second)
-	if c.Status != "ok" || c.Profile == nil || c.Profile.Name != "Ada Lovelace" {
-		t.Fatalf("pushed event: %+v", c)
+		return customerResp{}, false
 	}
 }
 

@@ -50,25 +50,41 @@ func Config(t testing.TB, temporal *testsuite.DevServer) config.Config {
 	return cfg
 }
 
-// New starts a platform on cfg (see Config) with a fresh org.
+// New starts a platform on cfg (see Config) with a fresh org: API and
+// worker in one process, as `serve` runs them.
 func New(t testing.TB, cfg config.Config) *Platform {
+	t.Helper()
+	return Start(t, cfg, app.Parts{API: true, Worker: true})
+}
+
+// Start migrates the database and starts the given parts of a platform on
+// cfg; with the API among them it is served over loopback HTTP for a fresh
+// org. Tests that split the API and the worker into two processes call it
+// twice on one cfg.
+func Start(t testing.TB, cfg config.Config, parts app.Parts) *Platform {
 	t.Helper()
 	ctx := t.Context()
 	if err := app.Migrate(ctx, cfg); err != nil {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	a, err := app.Start(ctx, cfg, log, app.Parts{API: true, Worker: true})
+	a, err := app.Start(ctx, cfg, log, parts)
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(a.Close)
+	p := &Platform{t: t, App: a}
+	if !parts.API {
+		return p
+	}
 	srv := httptest.NewServer(a.Handler)
-	t.Cleanup(func() { srv.Close(); a.Close() })
+	t.Cleanup(srv.Close)
 	org, err := a.Service.CreateOrg(ctx, "e2e")
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &Platform{t: t, App: a, URL: srv.URL, Key: org.SecretKey, PubKey: org.PublicKey, OrgID: org.Org.ID}
+	p.URL, p.Key, p.PubKey, p.OrgID = srv.URL, org.SecretKey, org.PublicKey, org.Org.ID
+	return p
 }
 
 // Call sends a JSON request with the org's secret key and decodes the answer.

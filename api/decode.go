@@ -6,6 +6,8 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"reflect"
+	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -38,12 +40,36 @@ func decode(c *gin.Context, v any) error {
 		return &Error{Status: http.StatusBadRequest, Code: "invalid_json", Message: "request body must be a JSON object"}
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return decodeError(err)
 	}
 	if dec.More() {
 		return &Error{Status: http.StatusBadRequest, Code: "invalid_json", Message: "request body must hold a single JSON object"}
+	}
+	return unknownField(raw, v)
+}
+
+// unknownField rejects top-level keys that v's struct does not declare.
+// encoding/json's DisallowUnknownFields reports them only as error text, so
+// the check is done here from the struct's json tags instead.
+func unknownField(raw []byte, v any) error {
+	var keys map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &keys); err != nil {
+		return &Error{Status: http.StatusBadRequest, Code: "invalid_json", Message: "request body must be a JSON object"}
+	}
+	known := map[string]bool{}
+	t := reflect.TypeOf(v).Elem()
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		if name == "" {
+			name = t.Field(i).Name
+		}
+		known[name] = true
+	}
+	for k := range keys {
+		if !known[k] {
+			return &Error{Status: http.StatusBadRequest, Code: "unknown_field", Message: "unknown field " + strconv.Quote(k)}
+		}
 	}
 	return nil
 }
@@ -54,7 +80,6 @@ func decodeError(err error) error {
 		typeErr *json.UnmarshalTypeError
 		valErr  *models.ValidationError
 		msg     = "request body is not valid JSON"
-		code    = "invalid_json"
 	)
 	switch {
 	case errors.As(err, &syntax), errors.Is(err, io.ErrUnexpectedEOF):
@@ -62,17 +87,10 @@ func decodeError(err error) error {
 		// Raised by a field's own UnmarshalJSON (e.g. a duration string).
 		return valErr
 	case errors.As(err, &typeErr):
-		msg = "field " + quoteField(typeErr.Field) + " has the wrong type"
+		msg = "field " + strconv.Quote(typeErr.Field) + " has the wrong type"
 		if typeErr.Field == "" {
 			msg = "request body must be a JSON object"
 		}
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		// encoding/json has no typed error for unknown fields; its message
-		// format is documented and stable.
-		code = "unknown_field"
-		msg = "unknown field " + strings.TrimPrefix(err.Error(), "json: unknown field ")
 	}
-	return &Error{Status: http.StatusBadRequest, Code: code, Message: msg}
+	return &Error{Status: http.StatusBadRequest, Code: "invalid_json", Message: msg}
 }
-
-func quoteField(f string) string { return `"` + f + `"` }

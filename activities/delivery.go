@@ -61,11 +61,7 @@ func (a *Activities) Deliver(ctx context.Context, in DeliverInput) (DeliverResul
 		if err == nil {
 			msg = "endpoint is disabled"
 		}
-		rec := &models.Attempt{ParentID: d.ID, Number: in.Attempt, URL: wh.URL, Error: msg, CreatedAt: a.Now()}
-		if err := a.Store.RecordAttempt(ctx, rec, store.DeliveryUpdate{Status: models.StatusFailed, LastError: msg, Completed: true}); err != nil {
-			return DeliverResult{}, err
-		}
-		return DeliverResult{}, temporal.NewNonRetryableApplicationError(msg, ErrTypeEndpointUnavailable, nil)
+		return DeliverResult{}, a.failUnsendable(ctx, d, wh, in.Attempt, msg)
 	}
 	if err != nil {
 		return DeliverResult{}, fmt.Errorf("load endpoint: %w", err)
@@ -76,10 +72,20 @@ func (a *Activities) Deliver(ctx context.Context, in DeliverInput) (DeliverResul
 	}
 	o, headers, err := a.sendSigned(ctx, wh, d.ID, body)
 	if err != nil {
-		return DeliverResult{}, err
+		return DeliverResult{}, a.failUnsendable(ctx, d, wh, in.Attempt, "cannot sign: the endpoint's secret does not fit its signing scheme")
 	}
 	observe("delivery", o)
 	return a.recordDelivery(ctx, d, wh, in, o, headers)
+}
+
+// failUnsendable records an attempt that could not be sent at all and ends
+// the delivery: retrying cannot help until someone fixes the endpoint.
+func (a *Activities) failUnsendable(ctx context.Context, d models.Delivery, wh models.Webhook, attempt int, msg string) error {
+	rec := &models.Attempt{ParentID: d.ID, Number: attempt, URL: wh.URL, Error: msg, CreatedAt: a.Now()}
+	if err := a.Store.RecordAttempt(ctx, rec, store.DeliveryUpdate{Status: models.StatusFailed, LastError: msg, Completed: true}); err != nil {
+		return err
+	}
+	return temporal.NewNonRetryableApplicationError(msg, ErrTypeEndpointUnavailable, nil)
 }
 
 // sendSigned signs body for the endpoint and POSTs it. msgID is the
@@ -87,7 +93,7 @@ func (a *Activities) Deliver(ctx context.Context, in DeliverInput) (DeliverResul
 func (a *Activities) sendSigned(ctx context.Context, wh models.Webhook, msgID string, body []byte) (outcome, map[string]string, error) {
 	sig, err := signing.Headers(wh.SigningScheme, wh.SignatureHeader, wh.Secret, signing.Message{ID: msgID, Timestamp: a.Now(), Body: body})
 	if err != nil {
-		return outcome{}, nil, temporal.NewNonRetryableApplicationError("cannot sign: "+err.Error(), ErrTypeEndpointUnavailable, nil)
+		return outcome{}, nil, err
 	}
 	headers := map[string]string{
 		"Content-Type":    "application/json",

@@ -101,3 +101,22 @@ func TestFinalFailureAndGone(t *testing.T) {
 		}
 	}
 }
+
+func TestUnsignableSecretFailsTheDeliveryOnce(t *testing.T) {
+	a, d := deliveryFixture(t, "http://127.0.0.1:1/never")
+	wh, _ := a.Store.WebhookByID(context.Background(), d.WebhookID)
+	wh.SigningScheme, wh.Secret = models.SchemeStandardWebhooks, "whsec_***not base64***"
+	if err := a.Store.SaveWebhook(context.Background(), &wh); err != nil {
+		t.Fatal(err)
+	}
+	_, err := a.Deliver(context.Background(), DeliverInput{DeliveryID: d.ID, Attempt: 1, NextDelay: time.Second})
+	var appErr *temporal.ApplicationError
+	if !errors.As(err, &appErr) || appErr.Type() != ErrTypeEndpointUnavailable || !appErr.NonRetryable() {
+		t.Fatalf("want a non-retryable EndpointUnavailable, got %v", err)
+	}
+	got, _ := a.Store.DeliveryByID(context.Background(), d.ID)
+	attempts, _ := a.Store.Attempts(context.Background(), d.ID)
+	if got.Status != models.StatusFailed || len(attempts) != 1 || attempts[0].Error == "" {
+		t.Fatalf("delivery %+v attempts %+v", got, attempts)
+	}
+}

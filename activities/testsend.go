@@ -48,7 +48,7 @@ func (a *Activities) TestSend(ctx context.Context, in TestSendInput) (TestSendRe
 	}
 	o, _, err := a.sendSigned(ctx, wh, in.MessageID, body)
 	if err != nil {
-		return TestSendResult{}, err
+		return TestSendResult{Error: "cannot sign: the endpoint's secret does not fit its signing scheme"}, nil
 	}
 	observe("test", o)
 	excerpt := o.Body

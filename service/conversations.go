@@ -102,8 +102,13 @@ func (s *Service) RefreshCustomer(ctx context.Context, orgID, conversationID str
 	}
 	done := make(chan error, 1)
 	go func() {
+		// Its own deadline, not wctx: returning early on the notification
+		// must not cancel a result poll that the workflow is about to
+		// answer (the server logs every cancelled poll as an error).
+		gctx, gcancel := withDeadline(context.WithoutCancel(ctx), 2*(s.Cfg.LookupTimeout+10*time.Second))
+		defer gcancel()
 		var out workflows.LookupOutcome
-		done <- run.Get(wctx, &out)
+		done <- run.Get(gctx, &out)
 	}()
 	// Answer as soon as the lookup's outcome is stored, whichever comes
 	// first: the in-process notification (the activity ran in this

@@ -128,12 +128,7 @@ func (s *Service) Sweep(ctx context.Context) (started int, err error) {
 			// Deleted endpoint: start anyway, the attempt records the failure.
 			w = models.Webhook{ID: d.WebhookID}
 		}
-		err = s.startDelivery(ctx, d, w, 1, false)
-		switch {
-		case err == nil:
-			started++
-		case temporal.IsWorkflowExecutionAlreadyStartedError(err):
-		default:
+		if err := count(&started, s.startDelivery(ctx, d, w, 1, false)); err != nil {
 			return started, err
 		}
 	}
@@ -145,15 +140,23 @@ func (s *Service) Sweep(ctx context.Context) (started int, err error) {
 	}
 	for _, l := range ls {
 		_, err := s.startLookup(ctx, l)
-		switch {
-		case err == nil:
-			started++
-		case temporal.IsWorkflowExecutionAlreadyStartedError(err):
-		default:
+		if err := count(&started, err); err != nil {
 			return started, err
 		}
 	}
 	return started, nil
+}
+
+// count tallies one sweep start: an already-running workflow is not an
+// error, it just was not stranded after all.
+func count(started *int, err error) error {
+	switch {
+	case err == nil:
+		*started++
+	case !temporal.IsWorkflowExecutionAlreadyStartedError(err):
+		return err
+	}
+	return nil
 }
 
 // RunSweeper calls Sweep every SweepInterval until ctx ends.
@@ -168,7 +171,7 @@ func (s *Service) RunSweeper(ctx context.Context) {
 			if n, err := s.Sweep(ctx); err != nil {
 				s.Log.Warn("sweep failed", "err", err)
 			} else if n > 0 {
-				s.Log.Info("sweeper started stranded deliveries", "count", n)
+				s.Log.Info("sweeper started stranded deliveries and lookups", "count", n)
 			}
 		}
 	}

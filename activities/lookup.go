@@ -19,12 +19,6 @@ import (
 // body is an invalid reply, never silently cut.
 const MaxLookupReply = 64 << 10
 
-// Fallbacks for a configuration saved without these settings (seed 000).
-const (
-	defaultUserTokenField  = "userToken"
-	defaultSignatureHeader = "X-Switchboard-Signature"
-)
-
 // Longest accepted name, email and plan: the sizes of their columns.
 const (
 	maxNameLen  = 500
@@ -89,7 +83,7 @@ func (a *Activities) Lookup(ctx context.Context, in LookupInput) (LookupResult, 
 		return LookupResult{}, temporal.NewNonRetryableApplicationError(skip, ErrTypeEndpointUnavailable, nil)
 	}
 
-	field := orDefault(cfg.UserTokenField, defaultUserTokenField)
+	field := orDefault(cfg.UserTokenField, models.DefaultUserTokenField)
 	body, err := json.Marshal(map[string]string{field: conv.VisitorID})
 	if err != nil {
 		return LookupResult{}, err
@@ -97,7 +91,7 @@ func (a *Activities) Lookup(ctx context.Context, in LookupInput) (LookupResult, 
 	headers := map[string]string{
 		"Content-Type": "application/json",
 		"User-Agent":   a.Settings.UserAgent,
-		orDefault(cfg.SignatureHeader, defaultSignatureHeader): signing.HexDigest(cfg.Secret, body),
+		orDefault(cfg.SignatureHeader, models.DefaultBackendSignatureHeader): signing.HexDigest(cfg.Secret, body),
 	}
 	// Read one byte past the accepted size so an oversized answer is seen.
 	o := a.post(ctx, cfg.URL, headers, body, a.Settings.LookupTimeout, MaxLookupReply)

@@ -2,6 +2,13 @@ package models
 
 import "time"
 
+// Backend Connect defaults: the configuration's when a field is omitted,
+// and the activity's for a row saved without them.
+const (
+	DefaultUserTokenField         = "userToken"
+	DefaultBackendSignatureHeader = "X-Switchboard-Signature"
+)
+
 // BackendConnect is an org's customer-lookup configuration (seed 000).
 type BackendConnect struct {
 	OrgID           string `gorm:"primaryKey;size:40"`

@@ -10,10 +10,8 @@ import (
 	"github.com/switchboardhq/switchboard/signing"
 )
 
-// Backend Connect defaults, applied by PUT when a field is omitted.
+// Backend Connect limits and messages.
 const (
-	DefaultUserTokenField          = "userToken"
-	DefaultBackendSignatureHeader  = "X-Switchboard-Signature"
 	maxUserTokenFieldLen           = 100
 	errBackendConnectNotConfigured = "Backend Connect is not configured"
 )
@@ -38,8 +36,8 @@ func (s *Service) SaveBackendConnect(ctx context.Context, orgID string, in Backe
 		return cfg, "", err
 	}
 	cfg = models.BackendConnect{
-		OrgID: orgID, URL: in.URL, UserTokenField: DefaultUserTokenField,
-		SignatureHeader: DefaultBackendSignatureHeader, Enabled: true,
+		OrgID: orgID, URL: in.URL, UserTokenField: models.DefaultUserTokenField,
+		SignatureHeader: models.DefaultBackendSignatureHeader, Enabled: true,
 	}
 	if in.UserTokenField != nil {
 		f := *in.UserTokenField

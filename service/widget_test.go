@@ -81,8 +81,8 @@ func TestBackendConnectSecretShownOnce(t *testing.T) {
 	ctx := context.Background()
 	svc, orgID := newTestService(t, nil)
 	cfg, secret, err := svc.SaveBackendConnect(ctx, orgID, BackendConnectInput{URL: "https://backend.example/lookup"})
-	if err != nil || secret == "" || cfg.Secret != secret || cfg.UserTokenField != DefaultUserTokenField ||
-		cfg.SignatureHeader != DefaultBackendSignatureHeader || !cfg.Enabled {
+	if err != nil || secret == "" || cfg.Secret != secret || cfg.UserTokenField != models.DefaultUserTokenField ||
+		cfg.SignatureHeader != models.DefaultBackendSignatureHeader || !cfg.Enabled {
 		t.Fatalf("first save: %+v %q %v", cfg, secret, err)
 	}
 	off := false

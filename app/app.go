@@ -104,7 +104,7 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, parts Parts
 		// Lookups finished by worker processes reach this API's SSE
 		// streams through PostgreSQL notifications (a no-op on SQLite).
 		a.background.Go(func() {
-			a.Store.ListenProfiles(runCtx, func(conv string) { a.Service.Hub.Publish("", conv) })
+			a.Store.ListenProfiles(runCtx, a.Service.Hub.Publish)
 		})
 	}
 	return a, nil

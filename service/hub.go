@@ -52,10 +52,9 @@ func (h *Hub) Subscribe(conversationID string) (<-chan struct{}, func()) {
 	}
 }
 
-// Publish notifies the conversation's subscribers. Its signature matches
-// activities.Activities.OnLookupDone. Conversation IDs are globally unique,
-// so orgID is not needed to pick the subscribers.
-func (h *Hub) Publish(orgID, conversationID string) {
+// Publish notifies the conversation's subscribers. Conversation IDs are
+// globally unique, so no org is needed to pick them.
+func (h *Hub) Publish(conversationID string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for ch := range h.subs[conversationID] {
@@ -78,7 +77,7 @@ func (h *Hub) subscribers(conversationID string) int {
 // processes on the same PostgreSQL database through NotifyProfile (their
 // listener feeds their own hub). It matches activities.OnLookupDone.
 func (s *Service) ProfileChanged(orgID, conversationID string) {
-	s.Hub.Publish(orgID, conversationID)
+	s.Hub.Publish(conversationID)
 	// Detached and bounded: announcing must not fail or stall the caller.
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()

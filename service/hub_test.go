@@ -12,7 +12,7 @@ func TestHubDeliversToTheConversationOnly(t *testing.T) {
 	b, cancelB := h.Subscribe("conv_b")
 	defer cancelB()
 
-	h.Publish("org", "conv_a")
+	h.Publish("conv_a")
 	select {
 	case <-a:
 	case <-time.After(time.Second):
@@ -32,7 +32,7 @@ func TestHubPublishNeverBlocksAndCollapses(t *testing.T) {
 	done := make(chan struct{})
 	go func() {
 		for range 100 {
-			h.Publish("org", "c") // nobody reads: must not block
+			h.Publish("c") // nobody reads: must not block
 		}
 		close(done)
 	}()
@@ -58,11 +58,11 @@ func TestHubCancelUnsubscribes(t *testing.T) {
 	}
 	cancel1()
 	cancel1() // idempotent
-	h.Publish("org", "c")
+	h.Publish("c")
 	<-ch2
 	cancel2()
 	if n := h.subscribers("c"); n != 0 {
 		t.Fatalf("subscribers after cancel = %d, want 0", n)
 	}
-	h.Publish("org", "c") // no subscribers: a no-op
+	h.Publish("c") // no subscribers: a no-op
 }

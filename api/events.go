@@ -13,15 +13,6 @@ import (
 	"github.com/switchboardhq/switchboard/workflows"
 )
 
-func viewDelivery(d models.Delivery) deliveryView {
-	return deliveryView{
-		ID: d.ID, EventID: d.EventID, WebhookID: d.WebhookID, EventType: d.EventType, Status: d.Status,
-		Attempts: d.Attempts, LastStatusCode: d.LastStatusCode, LastError: d.LastError,
-		NextAttemptAt: d.NextAttemptAt, CompletedAt: d.CompletedAt, WorkflowID: workflows.DeliveryID(d.ID),
-		CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt,
-	}
-}
-
 // createEvent answers 202: the event is durably stored and its deliveries
 // are under way. A repeated idempotency key answers 200 with the first event.
 func (s *Server) createEvent(c *gin.Context) error {
@@ -40,7 +31,7 @@ func (s *Server) createEvent(c *gin.Context) error {
 	if res.Duplicate {
 		status = http.StatusOK
 	}
-	c.JSON(status, viewEvent(res.Event, res.Deliveries, viewDelivery))
+	c.JSON(status, viewEvent(res.Event, res.Deliveries))
 	return nil
 }
 
@@ -49,7 +40,7 @@ func (s *Server) getEvent(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	c.JSON(http.StatusOK, viewEvent(ev, ds, viewDelivery))
+	c.JSON(http.StatusOK, viewEvent(ev, ds))
 	return nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/switchboardhq/switchboard/models"
+	"github.com/switchboardhq/switchboard/workflows"
 )
 
 // webhookView is an endpoint as the API shows it: never with its secret,
@@ -52,6 +53,15 @@ type deliveryView struct {
 	UpdatedAt      time.Time  `json:"updated_at"`
 }
 
+func viewDelivery(d models.Delivery) deliveryView {
+	return deliveryView{
+		ID: d.ID, EventID: d.EventID, WebhookID: d.WebhookID, EventType: d.EventType, Status: d.Status,
+		Attempts: d.Attempts, LastStatusCode: d.LastStatusCode, LastError: d.LastError,
+		NextAttemptAt: d.NextAttemptAt, CompletedAt: d.CompletedAt, WorkflowID: workflows.DeliveryID(d.ID),
+		CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt,
+	}
+}
+
 type attemptView struct {
 	Number         int               `json:"number"`
 	URL            string            `json:"url"`
@@ -83,7 +93,7 @@ type eventView struct {
 	Deliveries     []deliveryView `json:"deliveries"`
 }
 
-func viewEvent(e models.Event, ds []models.Delivery, viewDelivery func(models.Delivery) deliveryView) eventView {
+func viewEvent(e models.Event, ds []models.Delivery) eventView {
 	v := eventView{ID: e.ID, Type: e.Type, Data: e.Data, IdempotencyKey: e.IdempotencyKey, CreatedAt: e.CreatedAt, Deliveries: []deliveryView{}}
 	for _, d := range ds {
 		v.Deliveries = append(v.Deliveries, viewDelivery(d))

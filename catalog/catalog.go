@@ -6,6 +6,7 @@ package catalog
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -112,7 +113,7 @@ func (t *EventType) Validate(data json.RawMessage) error {
 	}
 	if err := t.compiled.Validate(v); err != nil {
 		var ve *jsonschema.ValidationError
-		if ok := asValidation(err, &ve); ok {
+		if errors.As(err, &ve) {
 			return fmt.Errorf("data does not match the %s schema: %s", t.Name, strings.TrimSpace(firstLeaf(ve)))
 		}
 		return fmt.Errorf("data does not match the %s schema", t.Name)

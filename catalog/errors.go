@@ -1,16 +1,11 @@
 package catalog
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
-
-func asValidation(err error, target **jsonschema.ValidationError) bool {
-	return errors.As(err, target)
-}
 
 // firstLeaf finds the deepest first cause, which names the failing field
 // (e.g. "at '/contact': missing property 'id'") instead of the generic root.

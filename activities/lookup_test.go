@@ -16,6 +16,7 @@ import (
 
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/switchboardhq/switchboard/internal/storetest"
 	"github.com/switchboardhq/switchboard/models"
 	"github.com/switchboardhq/switchboard/store"
 )
@@ -103,14 +104,7 @@ type lookupEnv struct {
 
 func newLookupEnv(t *testing.T, header, field string) *lookupEnv {
 	t.Helper()
-	st, err := store.Open("", t.TempDir()+"/t.db")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	if err := st.Migrate(t.Context()); err != nil {
-		t.Fatal(err)
-	}
+	st := storetest.SQLite(t)
 	e := &lookupEnv{t: t, st: st, rcv: newLookupReceiver(t, orDefault(header, "X-Switchboard-Signature"), orDefault(field, "userToken"))}
 	e.acts = New(st, Settings{LookupTimeout: 2 * time.Second, ResponseBodyLimit: 1024, UserAgent: "Switchboard-Test/1"})
 	e.acts.OnLookupDone = func(orgID, convID string) {

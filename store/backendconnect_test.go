@@ -6,25 +6,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchboardhq/switchboard/internal/storetest"
 	"github.com/switchboardhq/switchboard/internal/testenv"
 	"github.com/switchboardhq/switchboard/models"
 	"github.com/switchboardhq/switchboard/store"
 )
-
-// bcOpen opens a migrated store; the connection pool closes before the
-// database is dropped because cleanups run last-registered first.
-func bcOpen(t *testing.T, url, path string) *store.Store {
-	t.Helper()
-	st, err := store.Open(url, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	if err := st.Migrate(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	return st
-}
 
 // forEachBackend runs fn against a fresh SQLite store and a fresh PostgreSQL
 // store. PostgreSQL being unreachable fails the test; it never skips.
@@ -34,8 +20,8 @@ func forEachBackend(t *testing.T, fn func(t *testing.T, st *store.Store)) {
 		name string
 		open func(t *testing.T) *store.Store
 	}{
-		{"sqlite", func(t *testing.T) *store.Store { return bcOpen(t, "", t.TempDir()+"/t.db") }},
-		{"postgres", func(t *testing.T) *store.Store { return bcOpen(t, testenv.Postgres(t), "") }},
+		{"sqlite", func(t *testing.T) *store.Store { return storetest.SQLite(t) }},
+		{"postgres", func(t *testing.T) *store.Store { return storetest.Open(t, testenv.Postgres(t), "") }},
 	}
 	for _, b := range backends {
 		t.Run(b.name, func(t *testing.T) { fn(t, b.open(t)) })

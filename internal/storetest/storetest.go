@@ -13,7 +13,15 @@ import (
 // closed when the test ends.
 func SQLite(t testing.TB) *store.Store {
 	t.Helper()
-	st, err := store.Open("", t.TempDir()+"/test.db")
+	return Open(t, "", t.TempDir()+"/test.db")
+}
+
+// Open opens and migrates the store at databaseURL (PostgreSQL) or
+// sqlitePath, closed when the test ends. Cleanups run last-registered
+// first, so the pool closes before a test database is dropped.
+func Open(t testing.TB, databaseURL, sqlitePath string) *store.Store {
+	t.Helper()
+	st, err := store.Open(databaseURL, sqlitePath)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -120,7 +120,7 @@ func New(svc *service.Service, log *slog.Logger) *gin.Engine {
 }
 
 func (s *Server) health(c *gin.Context) error {
-	if err := s.svc.Store.Ping(c.Request.Context()); err != nil {
+	if err := s.svc.Ping(c.Request.Context()); err != nil {
 		return err
 	}
 	c.JSON(http.StatusOK, gin.H{"status": "ok"})

@@ -39,6 +39,9 @@ func New(s *store.Store, tc client.Client, cfg config.Config, log *slog.Logger) 
 type Principal struct {
 	OrgID   string
 	KeyKind string
+	// CORSOrigins are the org's allowed widget origins, loaded with the key
+	// so the widget route needs no second read of the org.
+	CORSOrigins []string
 }
 
 // Key prefixes make leaked keys recognisable (and scannable) at a glance.
@@ -93,8 +96,11 @@ func (s *Service) Authenticate(ctx context.Context, raw string) (Principal, erro
 	if err != nil {
 		return Principal{}, err
 	}
-	return Principal{OrgID: org.ID, KeyKind: key.Kind}, nil
+	return Principal{OrgID: org.ID, KeyKind: key.Kind, CORSOrigins: org.CORSOrigins}, nil
 }
+
+// Ping checks that the store answers, for the health route.
+func (s *Service) Ping(ctx context.Context) error { return s.Store.Ping(ctx) }
 
 // withDeadline bounds a wait on Temporal so no request can hang on a long
 // poll (one Get in thousands was seen to wait the server's 20 s poll).

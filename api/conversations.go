@@ -8,6 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/switchboardhq/switchboard/live"
 	"github.com/switchboardhq/switchboard/models"
 	"github.com/switchboardhq/switchboard/workflows"
 )
@@ -79,17 +80,22 @@ var sseKeepalive = 15 * time.Second
 // current card at once (event "profile"), then again the moment a lookup
 // finishes, with a keepalive comment every 15 s.
 //
-// The push comes from the in-process hub, which hears lookups finished by
-// this process's worker directly and those finished by other processes
-// through PostgreSQL notifications (store.ListenProfiles). As a safety net
-// for a listener that is reconnecting, each keepalive tick also re-reads
-// the profile and sends it when it changed.
+// The push comes from the live hub's profile topic, which hears lookups
+// finished by this process's worker directly and those finished by other
+// processes through PostgreSQL notifications (store.Listen). As a safety
+// net for a listener that is reconnecting, each keepalive tick also
+// re-reads the profile and sends it when it changed.
+//
+// The stream ends when the server shuts down (hub.Done): an open stream
+// would otherwise hold http.Server.Shutdown until its deadline. Browsers'
+// EventSource reconnects by itself.
 func (s *Server) customerEvents(c *gin.Context) error {
 	ctx := c.Request.Context()
 	orgID, id := principal(c).OrgID, c.Param("id")
+	hub := s.svc.Hub
 	// Subscribe before the first read so a lookup finishing in between is
 	// not missed.
-	notify, cancel := s.svc.Hub.Subscribe(id)
+	notify, cancel := hub.Subscribe(live.Profile(id))
 	defer cancel()
 	p, err := s.svc.GetCustomer(ctx, orgID, id)
 	if err != nil {
@@ -112,6 +118,8 @@ func (s *Server) customerEvents(c *gin.Context) error {
 	for {
 		select {
 		case <-ctx.Done():
+			return nil
+		case <-hub.Done():
 			return nil
 		case <-notify:
 		case <-tick.C:

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"sync"
 	"time"
@@ -20,6 +21,7 @@ import (
 	"github.com/switchboardhq/switchboard/activities"
 	"github.com/switchboardhq/switchboard/api"
 	"github.com/switchboardhq/switchboard/config"
+	"github.com/switchboardhq/switchboard/live"
 	"github.com/switchboardhq/switchboard/service"
 	"github.com/switchboardhq/switchboard/store"
 	"github.com/switchboardhq/switchboard/worker"
@@ -43,6 +45,9 @@ type App struct {
 	Activities *activities.Activities
 	Service    *service.Service
 	Handler    http.Handler
+	// Hub carries live updates to the API's streams, in this process and,
+	// over PostgreSQL, in the others.
+	Hub        *live.Hub
 	worker     sdkworker.Worker
 	stop       context.CancelFunc
 	background sync.WaitGroup
@@ -87,10 +92,14 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, parts Parts
 		Cfg: cfg, Log: log, Store: st, Temporal: tc, Activities: acts,
 		Service: service.New(st, tc, cfg, log),
 	}
+	a.Hub = a.Service.Hub
 	// A finished lookup pushes the profile to operators' SSE streams.
-	acts.OnLookupDone = a.Service.ProfileChanged
+	acts.OnLookupDone = func(_, conversationID string) { a.Hub.Publish(live.Profile(conversationID)) }
 	runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	a.stop = stop
+	// Every process relays what it publishes to the others on the same
+	// PostgreSQL database (a no-op on SQLite).
+	a.background.Go(func() { a.Hub.Relay(runCtx, a.Store, log) })
 	if parts.Worker {
 		a.worker = worker.New(tc, cfg, acts)
 		if err := a.worker.Start(); err != nil {
@@ -101,11 +110,10 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, parts Parts
 	}
 	if parts.API {
 		a.Handler = api.New(a.Service, log)
-		// Lookups finished by worker processes reach this API's SSE
-		// streams through PostgreSQL notifications (a no-op on SQLite).
-		a.background.Go(func() {
-			a.Store.ListenProfiles(runCtx, a.Service.Hub.Publish)
-		})
+		// Changes made by other processes (lookups finished by worker
+		// processes) reach this API's streams through PostgreSQL
+		// notifications (a no-op on SQLite).
+		a.background.Go(func() { a.Store.Listen(runCtx, a.Hub.Deliver) })
 	}
 	return a, nil
 }
@@ -128,9 +136,33 @@ func (a *App) Close() {
 
 // Serve runs the HTTP API on cfg.HTTPAddr until ctx ends.
 func (a *App) Serve(ctx context.Context) error {
+	ln, err := Listen(a.Cfg)
+	if err != nil {
+		return err
+	}
+	return a.ServeListener(ctx, ln)
+}
+
+// Listen binds the API address. `dev` calls it before anything else, so a
+// busy port fails before an org is created and its key printed.
+func Listen(cfg config.Config) (net.Listener, error) {
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return nil, fmt.Errorf("API address %s: %w (set %sHTTP_ADDR to use another)", cfg.HTTPAddr, err, config.Prefix)
+	}
+	return ln, nil
+}
+
+// ServeListener runs the HTTP API on ln (which it closes) until ctx ends,
+// then shuts down gracefully: live streams end at once (hub.Shutdown), other
+// requests get up to 10 s to finish.
+func (a *App) ServeListener(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{Addr: a.Cfg.HTTPAddr, Handler: a.Handler, ReadHeaderTimeout: 10 * time.Second}
+	// Shutdown waits for every handler to return, and a stream only
+	// returns when told to.
+	srv.RegisterOnShutdown(a.Hub.Shutdown)
 	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
+	go func() { errc <- srv.Serve(ln) }()
 	select {
 	case err := <-errc:
 		return err

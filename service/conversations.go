@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/switchboardhq/switchboard/live"
 	"github.com/switchboardhq/switchboard/models"
 	"github.com/switchboardhq/switchboard/store"
 	"github.com/switchboardhq/switchboard/workflows"
@@ -87,7 +88,7 @@ func (s *Service) RefreshCustomer(ctx context.Context, orgID, conversationID str
 		return RefreshResult{}, err
 	}
 	// Subscribe before anything can publish, so the outcome cannot slip by.
-	changed, unsubscribe := s.Hub.Subscribe(conv.ID)
+	changed, unsubscribe := s.Hub.Subscribe(live.Profile(conv.ID))
 	defer unsubscribe()
 	// The operator's SSE stream shows "pending" at once.
 	s.ProfileChanged(orgID, conv.ID)

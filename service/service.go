@@ -16,6 +16,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/switchboardhq/switchboard/config"
+	"github.com/switchboardhq/switchboard/live"
 	"github.com/switchboardhq/switchboard/models"
 	"github.com/switchboardhq/switchboard/store"
 )
@@ -26,13 +27,14 @@ type Service struct {
 	Temporal client.Client
 	Cfg      config.Config
 	Log      *slog.Logger
-	// Hub pushes finished customer lookups to operators' SSE streams.
-	Hub *Hub
+	// Hub carries live updates (today: finished customer lookups) to
+	// the API's streams, in this process and in others.
+	Hub *live.Hub
 }
 
 // New builds a Service.
 func New(s *store.Store, tc client.Client, cfg config.Config, log *slog.Logger) *Service {
-	return &Service{Store: s, Temporal: tc, Cfg: cfg, Log: log, Hub: NewHub()}
+	return &Service{Store: s, Temporal: tc, Cfg: cfg, Log: log, Hub: live.NewHub()}
 }
 
 // Principal is the authenticated caller.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/switchboardhq/switchboard/config"
 	"github.com/switchboardhq/switchboard/internal/storetest"
+	"github.com/switchboardhq/switchboard/live"
 	"github.com/switchboardhq/switchboard/models"
 )
 
@@ -61,7 +62,7 @@ func TestLookupThatCannotStartIsFinishedAsFailed(t *testing.T) {
 	}
 
 	// A refresh that cannot start fails the same way, and says so.
-	ch, cancel := svc.Hub.Subscribe(res.ConversationID)
+	ch, cancel := svc.Hub.Subscribe(live.Profile(res.ConversationID))
 	defer cancel()
 	if _, err := svc.RefreshCustomer(ctx, orgID, res.ConversationID); err == nil {
 		t.Fatal("refresh: want an error")

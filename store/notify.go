@@ -5,28 +5,32 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/switchboardhq/switchboard/live"
 )
 
-// profileChannel is the PostgreSQL notification channel on which a
-// conversation ID is announced when its customer profile changed.
-const profileChannel = "switchboard_profile"
+// liveChannel is the one PostgreSQL notification channel of live updates.
+// Its payload is a topic's wire form ("profile:conv_…"); notifications
+// carry no data, listeners re-read.
+const liveChannel = "switchboard_live"
 
-// NotifyProfile tells every Switchboard process on this database that the
-// conversation's profile changed, so an API process whose worker did not
-// run the lookup can still push it to operators at once. On SQLite (one
-// process by construction) it does nothing.
-func (s *Store) NotifyProfile(ctx context.Context, conversationID string) error {
+// Notify tells every Switchboard process on this database that the topic
+// changed, so an API process whose worker did not make the change can still
+// push it to its streams at once. It implements live.Notifier. On SQLite
+// (one process by construction) it does nothing.
+func (s *Store) Notify(ctx context.Context, t live.Topic) error {
 	if s.dialect != "postgres" {
 		return nil
 	}
-	return translate(s.db.WithContext(ctx).Exec("SELECT pg_notify(?, ?)", profileChannel, conversationID).Error)
+	return translate(s.db.WithContext(ctx).Exec("SELECT pg_notify(?, ?)", liveChannel, t.String()).Error)
 }
 
-// ListenProfiles calls fn with the conversation ID of every NotifyProfile,
-// from any process, until ctx ends. It holds one dedicated connection and
-// reconnects after a failure, because a lost listener would silently stop
-// live pushes. On SQLite it returns at once.
-func (s *Store) ListenProfiles(ctx context.Context, fn func(conversationID string)) {
+// Listen calls fn with the topic of every Notify, from any process
+// (including this one), until ctx ends. It holds one dedicated connection
+// and reconnects after a failure, because a lost listener would silently
+// stop live pushes. Payloads that are not topics are ignored. On SQLite it
+// returns at once.
+func (s *Store) Listen(ctx context.Context, fn func(live.Topic)) {
 	if s.dialect != "postgres" {
 		return
 	}
@@ -39,13 +43,13 @@ func (s *Store) ListenProfiles(ctx context.Context, fn func(conversationID strin
 	}
 }
 
-func (s *Store) listen(ctx context.Context, fn func(string)) {
+func (s *Store) listen(ctx context.Context, fn func(live.Topic)) {
 	conn, err := pgx.Connect(ctx, s.url)
 	if err != nil {
 		return
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
-	if _, err := conn.Exec(ctx, "LISTEN "+profileChannel); err != nil {
+	if _, err := conn.Exec(ctx, "LISTEN "+liveChannel); err != nil {
 		return
 	}
 	for {
@@ -53,6 +57,8 @@ func (s *Store) listen(ctx context.Context, fn func(string)) {
 		if err != nil {
 			return
 		}
-		fn(n.Payload)
+		if t, err := live.ParseTopic(n.Payload); err == nil {
+			fn(t)
+		}
 	}
 }

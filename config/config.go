@@ -45,6 +45,9 @@ type Config struct {
 	SweepInterval     time.Duration `env:"SWEEP_INTERVAL" envDefault:"15s" help:"How often the worker re-dispatches deliveries whose workflow never started."`
 	LookupTimeout     time.Duration `env:"LOOKUP_TIMEOUT" envDefault:"5s" help:"Timeout of one Backend Connect lookup attempt."`
 	ResponseBodyLimit int           `env:"RESPONSE_BODY_LIMIT" envDefault:"65536" help:"Bytes of a receiver's response body kept per attempt."`
+
+	DevTemporalPort int `env:"DEV_TEMPORAL_PORT" envDefault:"7233" help:"dev only: gRPC port of the Temporal dev server it starts (on 127.0.0.1)."`
+	DevUIPort       int `env:"DEV_UI_PORT" envDefault:"8233" help:"dev only: port of that server's Temporal Web UI."`
 }
 
 // Load reads the configuration from the environment and validates it.
@@ -88,6 +91,11 @@ func (c Config) Validate() error {
 	} {
 		if d <= 0 {
 			errs = append(errs, errors.New(Prefix+name+" must be a positive duration"))
+		}
+	}
+	for name, port := range map[string]int{"DEV_TEMPORAL_PORT": c.DevTemporalPort, "DEV_UI_PORT": c.DevUIPort} {
+		if port < 1 || port > 65535 {
+			errs = append(errs, errors.New(Prefix+name+" must be a port from 1 to 65535"))
 		}
 	}
 	if c.ResponseBodyLimit < 0 {

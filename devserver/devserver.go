@@ -243,19 +243,14 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 	// server already listening on the port (an earlier `switchboard dev`, a
 	// stray test server) would answer the readiness probe below and Start
 	// would report success for a server it does not own.
-	hostPort := net.JoinHostPort(o.IP, strconv.Itoa(o.Port))
-	if err := checkPortFree(hostPort); err != nil {
-		return nil, fmt.Errorf("devserver: frontend port: %w (is another Temporal server running?)", err)
+	if err := CheckPorts(o); err != nil {
+		return nil, err
 	}
 	s := &Server{
 		address: net.JoinHostPort(dialHost(o.IP), strconv.Itoa(o.Port)),
 		done:    make(chan struct{}),
 	}
 	if o.UIPort > 0 {
-		uiHostPort := net.JoinHostPort(o.IP, strconv.Itoa(o.UIPort))
-		if err := checkPortFree(uiHostPort); err != nil {
-			return nil, fmt.Errorf("devserver: UI port: %w", err)
-		}
 		s.uiAddress = net.JoinHostPort(dialHost(o.IP), strconv.Itoa(o.UIPort))
 	}
 

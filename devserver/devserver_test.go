@@ -159,12 +159,25 @@ func TestStartPortInUse(t *testing.T) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	defer l.Close()
-	_, err = devserver.Start(context.Background(), devserver.Options{
-		Binary: testenv.TemporalBinary(),
-		Port:   l.Addr().(*net.TCPAddr).Port,
-		UIPort: -1,
-	})
-	require.ErrorContains(t, err, "another Temporal server")
+	busy := l.Addr().(*net.TCPAddr).Port
+	for _, tc := range []struct {
+		name         string
+		port, uiPort int
+		want         string
+	}{
+		{"frontend", busy, -1, devserver.PortFrontend},
+		{"ui", freePort(t), busy, devserver.PortUI},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := devserver.Start(context.Background(), devserver.Options{
+				Binary: testenv.TemporalBinary(), Port: tc.port, UIPort: tc.uiPort,
+			})
+			var inUse *devserver.PortInUseError
+			require.ErrorAs(t, err, &inUse)
+			require.Equal(t, tc.want, inUse.Port)
+			require.Equal(t, net.JoinHostPort("127.0.0.1", strconv.Itoa(busy)), inUse.Addr)
+		})
+	}
 }
 
 func TestStartMissingBinary(t *testing.T) {

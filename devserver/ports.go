@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"runtime"
+	"strconv"
 	"sync"
 )
 
@@ -40,6 +41,44 @@ func FreePort() (int, error) {
 		_ = conn.Close()
 	}
 	return addr.Port, nil
+}
+
+// Which port of the dev server a PortInUseError is about.
+const (
+	PortFrontend = "frontend"
+	PortUI       = "ui"
+)
+
+// PortInUseError says that a port the dev server needs cannot be bound, so
+// a caller can name the setting that moves it.
+type PortInUseError struct {
+	Port string // PortFrontend or PortUI
+	Addr string
+	Err  error
+}
+
+func (e *PortInUseError) Error() string {
+	return fmt.Sprintf("devserver: %s port %s is not available: %v", e.Port, e.Addr, e.Err)
+}
+
+func (e *PortInUseError) Unwrap() error { return e.Err }
+
+// CheckPorts reports a *PortInUseError when the frontend or UI port of o
+// cannot be bound right now. Start calls it; `switchboard dev` calls it
+// before it does anything else, so a busy port fails fast.
+func CheckPorts(o Options) error {
+	o = o.withDefaults()
+	hostPort := net.JoinHostPort(o.IP, strconv.Itoa(o.Port))
+	if err := checkPortFree(hostPort); err != nil {
+		return &PortInUseError{Port: PortFrontend, Addr: hostPort, Err: err}
+	}
+	if o.UIPort > 0 {
+		uiHostPort := net.JoinHostPort(o.IP, strconv.Itoa(o.UIPort))
+		if err := checkPortFree(uiHostPort); err != nil {
+			return &PortInUseError{Port: PortUI, Addr: uiHostPort, Err: err}
+		}
+	}
+	return nil
 }
 
 // checkPortFree reports an error if hostPort cannot be bound right now.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -34,14 +35,26 @@ func runDev(ctx context.Context, args []string) error {
 	if _, err := os.Stat(bin); err != nil {
 		return fmt.Errorf("temporal CLI not found at %s: run `make dev`, which installs it", bin)
 	}
+	// Every port first: a busy one must fail before anything is created
+	// or printed, and say which setting moves it. The API listener is
+	// kept, so nothing can take its port in between.
+	ln, err := app.Listen(cfg)
+	if err != nil {
+		return err
+	}
+	defer ln.Close() // a no-op once Serve has closed it
+	opts := devserver.Options{
+		Binary: bin, IP: "127.0.0.1", Port: cfg.DevTemporalPort, UIPort: cfg.DevUIPort, DBFile: filepath.Join(".data", "temporal.db"),
+		Namespace: cfg.TemporalNamespace, LogLevel: "warn", Stdout: os.Stdout, Stderr: os.Stderr,
+	}
+	if err := devPortsFree(opts); err != nil {
+		return err
+	}
 	if err := os.MkdirAll(".data", 0o755); err != nil {
 		return err
 	}
 	fmt.Fprintln(stdout, "starting the Temporal dev server …")
-	srv, err := devserver.Start(ctx, devserver.Options{
-		Binary: bin, IP: "127.0.0.1", Port: 7233, UIPort: 8233, DBFile: filepath.Join(".data", "temporal.db"),
-		Namespace: cfg.TemporalNamespace, LogLevel: "warn", Stdout: os.Stdout, Stderr: os.Stderr,
-	})
+	srv, err := devserver.Start(ctx, opts)
 	if err != nil {
 		return err
 	}
@@ -74,7 +87,23 @@ Try it:
 
 Press Ctrl-C to stop.
 `, cfg.HTTPAddr, srv.UIAddress(), storeName(cfg), org.Org.ID, org.SecretKey, org.PublicKey, org.SecretKey, cfg.HTTPAddr)
-	return a.Serve(ctx)
+	return a.ServeListener(ctx, ln)
+}
+
+// devPortsFree checks the dev server's ports and names the setting that
+// moves a busy one.
+func devPortsFree(o devserver.Options) error {
+	err := devserver.CheckPorts(o)
+	var inUse *devserver.PortInUseError
+	if !errors.As(err, &inUse) {
+		return err
+	}
+	setting := config.Prefix + "DEV_TEMPORAL_PORT"
+	if inUse.Port == devserver.PortUI {
+		setting = config.Prefix + "DEV_UI_PORT"
+	}
+	return fmt.Errorf("the Temporal dev server's %s port %s: %w (is another Temporal server running? set %s to use another port)",
+		inUse.Port, inUse.Addr, inUse.Err, setting)
 }
 
 func storeName(cfg config.Config) string {

@@ -29,10 +29,7 @@ import (
 func TestServeShutsDownWithAnOpenStream(t *testing.T) {
 	temporal := testenv.Temporal(t)
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "switchboard")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildBinary(t, dir)
 	addr := "127.0.0.1:" + strconv.Itoa(freePort(t))
 	env := append(os.Environ(),
 		"SWITCHBOARD_DATABASE_URL=",
@@ -145,6 +142,16 @@ func TestServeShutsDownWithAnOpenStream(t *testing.T) {
 	if strings.Contains(stderr.String(), context.DeadlineExceeded.Error()) {
 		t.Fatalf("shutdown ran into its deadline; stderr:\n%s", stderr.String())
 	}
+}
+
+// buildBinary builds this command into dir.
+func buildBinary(t *testing.T, dir string) string {
+	t.Helper()
+	bin := filepath.Join(dir, "switchboard")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
 }
 
 // waitHealthy waits for /healthz to answer 200, failing at once if the

@@ -48,7 +48,13 @@ func (s *Store) listen(ctx context.Context, fn func(live.Topic)) {
 	if err != nil {
 		return
 	}
-	defer conn.Close(context.WithoutCancel(ctx))
+	defer func() {
+		// Detached so that closing still tells the server goodbye after
+		// ctx ended, but bounded so that a dead server cannot hold it.
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+		defer cancel()
+		_ = conn.Close(cctx)
+	}()
 	if _, err := conn.Exec(ctx, "LISTEN "+liveChannel); err != nil {
 		return
 	}

@@ -94,13 +94,19 @@ func runServe(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	// Bound first, so a busy port fails before a worker starts.
+	ln, err := app.Listen(cfg)
+	if err != nil {
+		return err
+	}
+	defer ln.Close() // a no-op once Serve has closed it
 	a, err := app.Start(ctx, cfg, logger(), app.Parts{API: true, Worker: cfg.EmbeddedWorker})
 	if err != nil {
 		return err
 	}
 	defer a.Close()
 	a.Log.Info("API listening", "addr", cfg.HTTPAddr, "embedded_worker", cfg.EmbeddedWorker)
-	return a.Serve(ctx)
+	return a.ServeListener(ctx, ln)
 }
 
 func runWorker(ctx context.Context, args []string) error {

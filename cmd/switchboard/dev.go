@@ -22,6 +22,19 @@ func runDev(ctx context.Context, args []string) error {
 	if os.Getenv(config.Prefix+"ALLOW_INSECURE_URLS") == "" {
 		_ = os.Setenv(config.Prefix+"ALLOW_INSECURE_URLS", "true")
 	}
+	// Secrets are sealed in dev too, with a key kept in .data/ across runs.
+	keyNote := "from " + config.Prefix + "SECRET_KEY"
+	if os.Getenv(config.Prefix+"SECRET_KEY") == "" {
+		key, created, err := devSecretKey(devKeyFile)
+		if err != nil {
+			return err
+		}
+		_ = os.Setenv(config.Prefix+"SECRET_KEY", key)
+		keyNote = devKeyFile
+		if created {
+			keyNote += " (created now; keep it, it opens the stored signing secrets)"
+		}
+	}
 	cfg, err := config.Load()
 	if err != nil {
 		return err
@@ -64,6 +77,7 @@ Switchboard is running.
   API:          http://%s
   Temporal UI:  http://%s
   Store:        %s
+  Secret key:   %s
   Dev org:      %s
   API key:      %s   (secret key, shown only now)
   Public key:   %s   (widget key)
@@ -73,7 +87,7 @@ Try it:
   curl -s -H "Authorization: Bearer $SB_KEY" http://%s/v1/event-types
 
 Press Ctrl-C to stop.
-`, cfg.HTTPAddr, srv.UIAddress(), storeName(cfg), org.Org.ID, org.SecretKey, org.PublicKey, org.SecretKey, cfg.HTTPAddr)
+`, cfg.HTTPAddr, srv.UIAddress(), storeName(cfg), keyNote, org.Org.ID, org.SecretKey, org.PublicKey, org.SecretKey, cfg.HTTPAddr)
 	return a.Serve(ctx)
 }
 

@@ -38,7 +38,11 @@ func (s *Store) KeyRing() *models.KeyRing { return s.ring }
 // repository method can forget it.
 func (s *Store) registerKeyRing() error {
 	put := func(db *gorm.DB) {
-		db.Statement.Context = models.WithKeyRing(db.Statement.Context, s.ring)
+		ctx := db.Statement.Context
+		if ctx == nil { // GORM sets one; this only guards WithValue's panic
+			ctx = context.TODO()
+		}
+		db.Statement.Context = models.WithKeyRing(ctx, s.ring)
 	}
 	cb := s.db.Callback()
 	return errors.Join(

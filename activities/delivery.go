@@ -71,6 +71,9 @@ func (a *Activities) Deliver(ctx context.Context, in DeliverInput) (DeliverResul
 		return DeliverResult{}, err
 	}
 	o, headers, err := a.sendSigned(ctx, wh, d.ID, body)
+	if err != nil && !errors.Is(err, signing.ErrBadSecret) {
+		return DeliverResult{}, err // the secret did not open: a key problem, worth retrying
+	}
 	if err != nil {
 		return DeliverResult{}, a.failUnsendable(ctx, d, wh, in.Attempt, "cannot sign: the endpoint's secret does not fit its signing scheme")
 	}
@@ -91,7 +94,16 @@ func (a *Activities) failUnsendable(ctx context.Context, d models.Delivery, wh m
 // sendSigned signs body for the endpoint and POSTs it. msgID is the
 // Idempotency-Key: the delivery ID, identical on every retry.
 func (a *Activities) sendSigned(ctx context.Context, wh models.Webhook, msgID string, body []byte) (outcome, map[string]string, error) {
-	sig, err := signing.Headers(wh.SigningScheme, wh.SignatureHeader, wh.Secret, signing.Message{ID: msgID, Timestamp: a.Now(), Body: body})
+	// During a rotation overlap the previous secret signs too.
+	var secrets []string
+	for _, sec := range wh.SigningSecrets(a.Now()) {
+		plain, err := sec.Reveal()
+		if err != nil {
+			return outcome{}, nil, fmt.Errorf("open the endpoint's signing secret: %w", err)
+		}
+		secrets = append(secrets, plain)
+	}
+	sig, err := signing.Headers(wh.SigningScheme, wh.SignatureHeader, secrets, signing.Message{ID: msgID, Timestamp: a.Now(), Body: body})
 	if err != nil {
 		return outcome{}, nil, err
 	}

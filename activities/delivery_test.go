@@ -24,7 +24,7 @@ func deliveryFixture(t *testing.T, url string) (*Activities, models.Delivery) {
 	now := store.Now()
 	org := models.Org{ID: models.NewID("org"), Name: "o", CreatedAt: now}
 	wh := models.Webhook{ID: models.NewID("wh"), OrgID: org.ID, URL: url, EventTypes: []string{"contact.created"}, Active: true,
-		Source: "api", SigningScheme: models.SchemeHexHMAC, SignatureHeader: "X-Sig", Secret: "s", CreatedAt: now, UpdatedAt: now}
+		Source: "api", SigningScheme: models.SchemeHexHMAC, SignatureHeader: "X-Sig", Secret: models.NewSecret("s"), CreatedAt: now, UpdatedAt: now}
 	ev := models.Event{ID: models.NewID("evt"), OrgID: org.ID, Type: "contact.created", Data: []byte(`{"contact":{"id":"1"}}`), CreatedAt: now}
 	d := models.Delivery{ID: models.NewID("dlv"), OrgID: org.ID, EventID: ev.ID, WebhookID: wh.ID, EventType: ev.Type,
 		Status: models.StatusPending, CreatedAt: now, UpdatedAt: now}
@@ -105,7 +105,7 @@ func TestFinalFailureAndGone(t *testing.T) {
 func TestUnsignableSecretFailsTheDeliveryOnce(t *testing.T) {
 	a, d := deliveryFixture(t, "http://127.0.0.1:1/never")
 	wh, _ := a.Store.WebhookByID(context.Background(), d.WebhookID)
-	wh.SigningScheme, wh.Secret = models.SchemeStandardWebhooks, "whsec_***not base64***"
+	wh.SigningScheme, wh.Secret = models.SchemeStandardWebhooks, models.NewSecret("whsec_***not base64***")
 	if err := a.Store.SaveWebhook(context.Background(), &wh); err != nil {
 		t.Fatal(err)
 	}

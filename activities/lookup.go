@@ -88,10 +88,14 @@ func (a *Activities) Lookup(ctx context.Context, in LookupInput) (LookupResult, 
 	if err != nil {
 		return LookupResult{}, err
 	}
+	secret, err := cfg.Secret.Reveal()
+	if err != nil {
+		return LookupResult{}, fmt.Errorf("open the Backend Connect secret: %w", err)
+	}
 	headers := map[string]string{
 		"Content-Type": "application/json",
 		"User-Agent":   a.Settings.UserAgent,
-		orDefault(cfg.SignatureHeader, models.DefaultBackendSignatureHeader): signing.HexDigest(cfg.Secret, body),
+		orDefault(cfg.SignatureHeader, models.DefaultBackendSignatureHeader): signing.HexDigest(secret, body),
 	}
 	// Read one byte past the accepted size so an oversized answer is seen.
 	o := a.post(ctx, cfg.URL, headers, body, a.Settings.LookupTimeout, MaxLookupReply)

@@ -114,7 +114,7 @@ func newLookupEnv(t *testing.T, header, field string) *lookupEnv {
 	}
 	e.orgID = models.NewID("org")
 	cfg := models.BackendConnect{OrgID: e.orgID, URL: e.rcv.srv.URL + "/talki/customer", UserTokenField: field,
-		SignatureHeader: header, Enabled: true, Secret: lookupTestSecret}
+		SignatureHeader: header, Enabled: true, Secret: models.NewSecret(lookupTestSecret)}
 	if err := st.SaveBackendConnect(t.Context(), &cfg); err != nil {
 		t.Fatal(err)
 	}

@@ -2,10 +2,12 @@ package api
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/switchboardhq/switchboard/catalog"
+	"github.com/switchboardhq/switchboard/models"
 	"github.com/switchboardhq/switchboard/service"
 )
 
@@ -24,7 +26,10 @@ func (s *Server) createWebhook(c *gin.Context) error {
 		return err
 	}
 	v := viewWebhook(w)
-	v.Secret = w.Secret // shown on create, and later only through the secret route
+	// Shown on create, and later only through the secret route.
+	if v.Secret, err = w.Secret.Reveal(); err != nil {
+		return err
+	}
 	c.JSON(http.StatusCreated, v)
 	return nil
 }
@@ -62,7 +67,9 @@ func (s *Server) updateWebhook(c *gin.Context) error {
 	}
 	v := viewWebhook(w)
 	if newSecret {
-		v.Secret = w.Secret
+		if v.Secret, err = w.Secret.Reveal(); err != nil {
+			return err
+		}
 	}
 	c.JSON(http.StatusOK, v)
 	return nil
@@ -84,16 +91,39 @@ func (s *Server) getWebhookSecret(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	c.JSON(http.StatusOK, gin.H{"secret": w.Secret, "signing_scheme": w.SigningScheme})
-	return nil
+	return showSecret(c, w)
 }
 
+// rotateWebhookSecret replaces the secret; the optional body
+// {"overlap":"24h"} keeps the old Standard Webhooks secret valid that long.
 func (s *Server) rotateWebhookSecret(c *gin.Context) error {
-	w, err := s.svc.RotateWebhookSecret(c.Request.Context(), principal(c).OrgID, c.Param("id"))
+	var in struct {
+		Overlap models.Duration `json:"overlap"`
+	}
+	if c.Request.ContentLength != 0 {
+		if err := decode(c, &in); err != nil {
+			return err
+		}
+	}
+	w, err := s.svc.RotateWebhookSecret(c.Request.Context(), principal(c).OrgID, c.Param("id"), time.Duration(in.Overlap))
 	if err != nil {
 		return err
 	}
-	c.JSON(http.StatusOK, gin.H{"secret": w.Secret, "signing_scheme": w.SigningScheme})
+	return showSecret(c, w)
+}
+
+// showSecret answers the current secret, and while a rotation overlap lasts
+// when the previous one stops being valid (never the previous secret).
+func showSecret(c *gin.Context, w models.Webhook) error {
+	secret, err := w.Secret.Reveal()
+	if err != nil {
+		return err
+	}
+	out := gin.H{"secret": secret, "signing_scheme": w.SigningScheme}
+	if !w.PreviousSecret.IsZero() && w.PreviousSecretExpiresAt != nil && w.PreviousSecretExpiresAt.After(time.Now()) {
+		out["previous_secret_expires_at"] = w.PreviousSecretExpiresAt
+	}
+	c.JSON(http.StatusOK, out)
 	return nil
 }
 

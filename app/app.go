@@ -61,13 +61,9 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, parts Parts
 	if err != nil {
 		return nil, err
 	}
-	if key := cfg.SecretKeyBytes(); key != nil {
-		if err := st.SetSecretKey(key); err != nil {
-			_ = st.Close()
-			return nil, err
-		}
-	} else {
-		log.Warn("signing secrets are stored in clear text: set SWITCHBOARD_SECRET_KEY to encrypt them at rest")
+	if err := useKeyRing(ctx, cfg, st, log); err != nil {
+		_ = st.Close()
+		return nil, err
 	}
 	dialCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()

@@ -36,7 +36,9 @@ type Config struct {
 	WorkerPollers     int    `env:"WORKER_POLLERS" envDefault:"8" help:"Workflow and activity task pollers per worker."`
 	WorkerConcurrency int    `env:"WORKER_CONCURRENCY" envDefault:"200" help:"Maximum concurrent activities and local activities per worker."`
 
-	SecretKey string `env:"SECRET_KEY" help:"Base64 of 32 random bytes (openssl rand -base64 32): signing secrets are then encrypted at rest with AES-256-GCM. Empty: stored in clear."`
+	SecretKey             string `env:"SECRET_KEY" help:"Base64 of 32 random bytes (openssl rand -base64 32): the current key that seals signing secrets at rest (AES-256-GCM). serve and worker refuse to start without it unless ALLOW_PLAINTEXT_SECRETS=true; dev creates one in .data/secret.key."`
+	SecretKeysOld         string `env:"SECRET_KEYS_OLD" help:"Comma-separated Base64 keys that were SECRET_KEY before a rotation: still open rows sealed with them until 'switchboard secrets reseal' re-encrypts those."`
+	AllowPlaintextSecrets bool   `env:"ALLOW_PLAINTEXT_SECRETS" envDefault:"false" help:"Let serve and worker run without SECRET_KEY, storing new signing secrets in clear text."`
 
 	AllowInsecureURLs bool          `env:"ALLOW_INSECURE_URLS" envDefault:"false" help:"Allow plain http:// endpoint URLs (tests and dev)."`
 	DeliveryTimeout   time.Duration `env:"DELIVERY_TIMEOUT" envDefault:"30s" help:"Timeout of one webhook delivery attempt."`
@@ -73,6 +75,12 @@ func (c Config) Validate() error {
 	if c.SecretKey != "" {
 		if k, err := base64.StdEncoding.DecodeString(c.SecretKey); err != nil || len(k) != 32 {
 			errs = append(errs, errors.New(Prefix+"SECRET_KEY must be the Base64 of exactly 32 bytes"))
+		}
+	}
+	for _, k := range splitKeys(c.SecretKeysOld) {
+		if b, err := base64.StdEncoding.DecodeString(k); err != nil || len(b) != 32 {
+			errs = append(errs, errors.New(Prefix+"SECRET_KEYS_OLD must be comma-separated Base64 of exactly 32 bytes each"))
+			break
 		}
 	}
 	if c.MaxBodyBytes < 1024 {
@@ -112,6 +120,28 @@ func (c Config) SecretKeyBytes() []byte {
 		return nil
 	}
 	return k
+}
+
+// OldSecretKeysBytes are the decoded SecretKeysOld; Validate has checked
+// them.
+func (c Config) OldSecretKeysBytes() [][]byte {
+	var out [][]byte
+	for _, k := range splitKeys(c.SecretKeysOld) {
+		if b, err := base64.StdEncoding.DecodeString(k); err == nil && len(b) == 32 {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+func splitKeys(list string) []string {
+	var out []string
+	for k := range strings.SplitSeq(list, ",") {
+		if k = strings.TrimSpace(k); k != "" {
+			out = append(out, k)
+		}
+	}
+	return out
 }
 
 // Usage writes every setting with its default and description.

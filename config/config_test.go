@@ -60,3 +60,16 @@ func TestSecretKeyValidation(t *testing.T) {
 		t.Fatalf("32-byte key: %v", err)
 	}
 }
+
+func TestOldSecretKeys(t *testing.T) {
+	const k32 = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
+	t.Setenv(Prefix+"SECRET_KEYS_OLD", k32+",c2hvcnQ=")
+	if _, err := Load(); err == nil || !strings.Contains(err.Error(), "SECRET_KEYS_OLD") {
+		t.Fatalf("a 5-byte old key was accepted: %v", err)
+	}
+	t.Setenv(Prefix+"SECRET_KEYS_OLD", " "+k32+" , "+k32+",")
+	c, err := Load()
+	if err != nil || len(c.OldSecretKeysBytes()) != 2 || c.AllowPlaintextSecrets {
+		t.Fatalf("old keys: %d %v", len(c.OldSecretKeysBytes()), err)
+	}
+}

@@ -16,9 +16,9 @@ type BackendConnect struct {
 	UserTokenField  string `gorm:"size:100;not null"`
 	SignatureHeader string `gorm:"size:100;not null"`
 	Enabled         bool   `gorm:"not null"`
-	// Secret is shown once on first save and on rotation, never read back
-	// through the API, and never placed in workflow history.
-	Secret    string    `gorm:"size:200;not null"`
+	// Secret is sealed at rest, shown once on first save and on rotation,
+	// never read back through the API, and never placed in workflow history.
+	Secret    Secret    `gorm:"size:200;not null;serializer:secret"`
 	CreatedAt time.Time `gorm:"not null"`
 	UpdatedAt time.Time `gorm:"not null"`
 }

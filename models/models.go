@@ -51,15 +51,31 @@ type Webhook struct {
 	Source          string   `gorm:"size:32;not null"`
 	SigningScheme   string   `gorm:"size:32;not null"`
 	SignatureHeader string   `gorm:"size:100;not null"`
-	// Secret is the signing secret. It is loaded by activities and by the
-	// explicit secret endpoints only; it never enters workflow history.
-	Secret string `gorm:"size:200;not null"`
+	// Secret is the signing secret, sealed at rest; it is revealed by
+	// activities and by the explicit secret endpoints only, and never enters
+	// workflow history.
+	Secret Secret `gorm:"size:200;not null;serializer:secret"`
+	// PreviousSecret is the secret replaced by a rotation with an overlap
+	// (Standard Webhooks only): deliveries are signed with both until
+	// PreviousSecretExpiresAt.
+	PreviousSecret          Secret `gorm:"size:200;not null;default:'';serializer:secret"`
+	PreviousSecretExpiresAt *time.Time
 	// RetrySchedule overrides the default delays between attempts; nil means
 	// the platform default.
 	RetrySchedule  []Duration `gorm:"serializer:json"`
 	DisabledReason string     `gorm:"size:200"`
 	CreatedAt      time.Time  `gorm:"not null"`
 	UpdatedAt      time.Time  `gorm:"not null"`
+}
+
+// SigningSecrets are the secrets a delivery at now is signed with: the
+// current one first, then the previous one while its overlap lasts.
+func (w *Webhook) SigningSecrets(now time.Time) []Secret {
+	out := []Secret{w.Secret}
+	if !w.PreviousSecret.IsZero() && w.PreviousSecretExpiresAt != nil && now.Before(*w.PreviousSecretExpiresAt) {
+		out = append(out, w.PreviousSecret)
+	}
+	return out
 }
 
 // Subscribes reports whether the endpoint listens to eventType.

@@ -60,7 +60,7 @@ func (s *Service) SaveBackendConnect(ctx context.Context, orgID string, in Backe
 	case errors.Is(err, models.ErrNotFound):
 		// First save: the store writes this secret only if no row exists.
 		newSecret = signing.NewSecret(signing.HexHMAC)
-		cfg.Secret = newSecret
+		cfg.Secret = models.NewSecret(newSecret)
 	case err != nil:
 		return models.BackendConnect{}, "", err
 	default:
@@ -70,8 +70,17 @@ func (s *Service) SaveBackendConnect(ctx context.Context, orgID string, in Backe
 	if err := s.Store.SaveBackendConnect(ctx, &cfg); err != nil {
 		return models.BackendConnect{}, "", err
 	}
-	if newSecret != "" && cfg.Secret != newSecret {
-		newSecret = "" // a concurrent first save won; its caller shows its secret
+	if newSecret != "" {
+		// cfg is the stored row: a concurrent first save may have won, and
+		// then its caller shows its secret. Opening it is the only way to
+		// compare, and happens on a first save only.
+		stored, err := cfg.Secret.Reveal()
+		if err != nil {
+			return models.BackendConnect{}, "", err
+		}
+		if stored != newSecret {
+			newSecret = ""
+		}
 	}
 	return cfg, newSecret, nil
 }

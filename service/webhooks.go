@@ -50,7 +50,7 @@ func (s *Service) CreateWebhook(ctx context.Context, orgID string, in WebhookInp
 	if err := s.applyWebhook(&w, in); err != nil {
 		return models.Webhook{}, err
 	}
-	w.Secret = signing.NewSecret(w.SigningScheme)
+	w.Secret = models.NewSecret(signing.NewSecret(w.SigningScheme))
 	return w, s.Store.CreateWebhook(ctx, &w)
 }
 
@@ -69,10 +69,19 @@ func (s *Service) UpdateWebhook(ctx context.Context, orgID, id string, in Webhoo
 	if in.Active != nil && *in.Active {
 		w.DisabledReason = ""
 	}
-	if newSecret = wasSW != (w.SigningScheme == signing.StandardWebhooks); newSecret {
-		w.Secret = signing.NewSecret(w.SigningScheme)
+	if err := s.Store.SaveWebhook(ctx, &w); err != nil {
+		return models.Webhook{}, false, err
 	}
-	return w, newSecret, s.Store.SaveWebhook(ctx, &w)
+	// SaveWebhook never writes secrets (so an edit cannot undo a rotation):
+	// a scheme switch replaces the secret through the rotation path.
+	if newSecret = wasSW != (w.SigningScheme == signing.StandardWebhooks); newSecret {
+		plain := signing.NewSecret(w.SigningScheme)
+		if err := s.Store.RotateWebhookSecret(ctx, orgID, id, w.SigningScheme, plain, nil); err != nil {
+			return models.Webhook{}, false, err
+		}
+		w.Secret, w.PreviousSecret, w.PreviousSecretExpiresAt = models.NewSecret(plain), models.Secret{}, nil
+	}
+	return w, newSecret, nil
 }
 
 func (s *Service) applyWebhook(w *models.Webhook, in WebhookInput) error {
@@ -182,12 +191,41 @@ func (s *Service) DeleteWebhook(ctx context.Context, orgID, id string) error {
 	return s.Store.DeleteWebhook(ctx, orgID, id)
 }
 
-// RotateWebhookSecret replaces the endpoint's secret at once.
-func (s *Service) RotateWebhookSecret(ctx context.Context, orgID, id string) (models.Webhook, error) {
+// MaxSecretOverlap bounds how long a replaced Standard Webhooks secret
+// stays valid, so a forgotten rotation cannot keep an old secret alive.
+const MaxSecretOverlap = 7 * 24 * time.Hour
+
+// RotateWebhookSecret replaces the endpoint's secret and returns the
+// endpoint with the new one (clear, to show once). With overlap > 0
+// (Standard Webhooks only) deliveries carry both signatures until the
+// overlap ends; the hex schemes rotate at once, since their receivers
+// compare a single value. Only the secret columns are written.
+func (s *Service) RotateWebhookSecret(ctx context.Context, orgID, id string, overlap time.Duration) (models.Webhook, error) {
+	if overlap < 0 || overlap > MaxSecretOverlap {
+		return models.Webhook{}, models.Invalid("overlap", "must be between 0s and 168h")
+	}
 	w, err := s.Store.GetWebhook(ctx, orgID, id)
 	if err != nil {
 		return w, err
 	}
-	w.Secret = signing.NewSecret(w.SigningScheme)
-	return w, s.Store.SaveWebhook(ctx, &w)
+	if overlap > 0 && w.SigningScheme != signing.StandardWebhooks {
+		return models.Webhook{}, models.Invalid("overlap", "is supported for the standard-webhooks scheme only; "+
+			w.SigningScheme+" endpoints rotate at once because their receivers compare one signature")
+	}
+	plain := signing.NewSecret(w.SigningScheme)
+	var until *time.Time
+	if overlap > 0 {
+		t := store.Now().Add(overlap)
+		until = &t
+	}
+	if err := s.Store.RotateWebhookSecret(ctx, orgID, id, w.SigningScheme, plain, until); err != nil {
+		return models.Webhook{}, err
+	}
+	if until == nil {
+		w.PreviousSecret = models.Secret{}
+	} else {
+		w.PreviousSecret = w.Secret
+	}
+	w.Secret, w.PreviousSecretExpiresAt = models.NewSecret(plain), until
+	return w, nil
 }

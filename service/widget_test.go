@@ -82,20 +82,20 @@ func TestBackendConnectSecretShownOnce(t *testing.T) {
 	ctx := context.Background()
 	svc, orgID := newTestService(t, nil)
 	cfg, secret, err := svc.SaveBackendConnect(ctx, orgID, BackendConnectInput{URL: "https://backend.example/lookup"})
-	if err != nil || secret == "" || cfg.Secret != secret || cfg.UserTokenField != models.DefaultUserTokenField ||
+	if err != nil || secret == "" || reveal(t, cfg.Secret) != secret || cfg.UserTokenField != models.DefaultUserTokenField ||
 		cfg.SignatureHeader != models.DefaultBackendSignatureHeader || !cfg.Enabled {
 		t.Fatalf("first save: %+v %q %v", cfg, secret, err)
 	}
 	off := false
 	cfg2, again, err := svc.SaveBackendConnect(ctx, orgID, BackendConnectInput{URL: "https://backend.example/v2", Enabled: &off})
-	if err != nil || again != "" || cfg2.Secret != secret || cfg2.Enabled || cfg2.URL != "https://backend.example/v2" {
+	if err != nil || again != "" || reveal(t, cfg2.Secret) != secret || cfg2.Enabled || cfg2.URL != "https://backend.example/v2" {
 		t.Fatalf("second save: %+v %q %v", cfg2, again, err)
 	}
 	rotated, err := svc.RotateBackendConnectSecret(ctx, orgID)
 	if err != nil || rotated == secret {
 		t.Fatalf("rotate: %q %v", rotated, err)
 	}
-	if got, _ := svc.GetBackendConnect(ctx, orgID); got.Secret != rotated {
+	if got, _ := svc.GetBackendConnect(ctx, orgID); reveal(t, got.Secret) != rotated {
 		t.Fatal("rotation did not replace the stored secret")
 	}
 }
@@ -120,4 +120,13 @@ func TestValidOrigins(t *testing.T) {
 	if got, _ := validOrigins(nil); got == nil || len(got) != 0 {
 		t.Fatalf("empty list must stay an empty list, got %#v", got)
 	}
+}
+
+func reveal(t *testing.T, s models.Secret) string {
+	t.Helper()
+	p, err := s.Reveal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

@@ -67,26 +67,37 @@ type Message struct {
 }
 
 // Headers returns the signature headers for msg. header is the header name
-// used by the HMAC schemes; Standard Webhooks fixes its own names.
-func Headers(scheme, header, secret string, msg Message) (map[string]string, error) {
+// used by the HMAC schemes; Standard Webhooks fixes its own names. secrets
+// are the valid secrets, current first: the HMAC schemes sign with the first
+// only (their verifiers compare one value), Standard Webhooks with each, as
+// space-separated "v1,<sig>" entries (the spec's form for a rotation
+// overlap, so receivers holding either secret verify).
+func Headers(scheme, header string, secrets []string, msg Message) (map[string]string, error) {
+	if len(secrets) == 0 {
+		return nil, ErrBadSecret
+	}
 	switch scheme {
 	case HexHMAC:
-		return map[string]string{header: HexDigest(secret, msg.Body)}, nil
+		return map[string]string{header: HexDigest(secrets[0], msg.Body)}, nil
 	case Base64HexHMAC:
-		return map[string]string{header: base64.StdEncoding.EncodeToString([]byte(HexDigest(secret, msg.Body)))}, nil
+		return map[string]string{header: base64.StdEncoding.EncodeToString([]byte(HexDigest(secrets[0], msg.Body)))}, nil
 	case StandardWebhooks:
-		key, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(secret, whsecPrefix))
-		if err != nil || len(key) == 0 {
-			return nil, ErrBadSecret
-		}
 		ts := strconv.FormatInt(msg.Timestamp.Unix(), 10)
-		mac := hmac.New(sha256.New, key)
-		mac.Write([]byte(msg.ID + "." + ts + "."))
-		mac.Write(msg.Body)
+		sigs := make([]string, len(secrets))
+		for i, secret := range secrets {
+			key, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(secret, whsecPrefix))
+			if err != nil || len(key) == 0 {
+				return nil, ErrBadSecret
+			}
+			mac := hmac.New(sha256.New, key)
+			mac.Write([]byte(msg.ID + "." + ts + "."))
+			mac.Write(msg.Body)
+			sigs[i] = "v1," + base64.StdEncoding.EncodeToString(mac.Sum(nil))
+		}
 		return map[string]string{
 			HeaderWebhookID:        msg.ID,
 			HeaderWebhookTimestamp: ts,
-			HeaderWebhookSignature: "v1," + base64.StdEncoding.EncodeToString(mac.Sum(nil)),
+			HeaderWebhookSignature: strings.Join(sigs, " "),
 		}, nil
 	}
 	return nil, errors.New("unknown signing scheme " + strconv.Quote(scheme))

@@ -16,14 +16,9 @@ import (
 const maxErrorText = 1000
 
 // GetBackendConnect loads the org's Backend Connect configuration, secret
-// included, or returns models.ErrNotFound when the org never configured it.
+// included (sealed until Reveal), or returns models.ErrNotFound when the org never configured it.
 func (s *Store) GetBackendConnect(ctx context.Context, orgID string) (models.BackendConnect, error) {
-	c, err := first[models.BackendConnect](ctx, s.db, "org_id = ?", orgID)
-	if err != nil {
-		return c, err
-	}
-	c.Secret, err = s.unseal(c.Secret)
-	return c, err
+	return first[models.BackendConnect](ctx, s.db, "org_id = ?", orgID)
 }
 
 // SaveBackendConnect creates or updates the org's configuration. An update
@@ -38,7 +33,6 @@ func (s *Store) SaveBackendConnect(ctx context.Context, c *models.BackendConnect
 	}
 	c.UpdatedAt = now
 	row := *c
-	row.Secret = s.seal(c.Secret)
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		err := tx.Clauses(clause.OnConflict{
 			Columns:   []clause.Column{{Name: "org_id"}},
@@ -49,18 +43,16 @@ func (s *Store) SaveBackendConnect(ctx context.Context, c *models.BackendConnect
 		}
 		return tx.Where("org_id = ?", c.OrgID).Take(c).Error
 	})
-	if err != nil {
-		return translate(err)
-	}
-	c.Secret, err = s.unseal(c.Secret)
-	return err
+	return translate(err)
 }
 
 // SetBackendConnectSecret replaces the org's signing secret (rotation). It
 // returns models.ErrNotFound when the org has no configuration.
 func (s *Store) SetBackendConnectSecret(ctx context.Context, orgID, secret string) error {
-	res := s.db.WithContext(ctx).Model(&models.BackendConnect{}).Where("org_id = ?", orgID).
-		Updates(map[string]any{"secret": s.seal(secret), "updated_at": Now()})
+	// Only the secret columns are written, so a concurrent save of the
+	// settings cannot undo a rotation (nor the reverse).
+	res := s.db.WithContext(ctx).Table("backend_connects").Where("org_id = ?", orgID).
+		Updates(map[string]any{"secret": s.ring.Seal(secret), "updated_at": Now()})
 	if res.Error == nil && res.RowsAffected == 0 {
 		return models.ErrNotFound
 	}

@@ -25,7 +25,7 @@ func seedOrg(t *testing.T, st *store.Store) (models.Org, models.Webhook) {
 		t.Fatal(err)
 	}
 	w := models.Webhook{ID: models.NewID("wh"), OrgID: org.ID, URL: "https://a.example", EventTypes: []string{"contact.created"},
-		Active: true, Source: "api", SigningScheme: models.SchemeHexHMAC, SignatureHeader: "X-Sig", Secret: "s3cret",
+		Active: true, Source: "api", SigningScheme: models.SchemeHexHMAC, SignatureHeader: "X-Sig", Secret: models.NewSecret("s3cret"),
 		RetrySchedule: []models.Duration{models.Duration(time.Second)}, CreatedAt: store.Now(), UpdatedAt: store.Now()}
 	if err := st.CreateWebhook(t.Context(), &w); err != nil {
 		t.Fatal(err)
@@ -50,7 +50,7 @@ func TestStoreConformance(t *testing.T) {
 	conform(t, "webhooks round-trip and scope", func(t *testing.T, st *store.Store) {
 		org, w := seedOrg(t, st)
 		got, err := st.GetWebhook(t.Context(), org.ID, w.ID)
-		if err != nil || got.Secret != "s3cret" || len(got.RetrySchedule) != 1 || !got.CreatedAt.Equal(w.CreatedAt) {
+		if err != nil || reveal(got.Secret) != "s3cret" || len(got.RetrySchedule) != 1 || !got.CreatedAt.Equal(w.CreatedAt) {
 			t.Fatalf("round trip: %+v %v", got, err)
 		}
 		if _, err := st.GetWebhook(t.Context(), "org_other", w.ID); !errors.Is(err, models.ErrNotFound) {

@@ -34,6 +34,30 @@ var migrations = []*gormigrate.Migration{
 				"conversations", "backend_connects")
 		},
 	},
+	{
+		// The previous secret of a rotation with an overlap. The first
+		// version creates tables from the current models, so a fresh
+		// database already has these columns.
+		ID: "0003_webhook_previous_secret",
+		Migrate: func(tx *gorm.DB) error {
+			m := tx.Migrator()
+			for _, f := range []string{"PreviousSecret", "PreviousSecretExpiresAt"} {
+				if !m.HasColumn(&models.Webhook{}, f) {
+					if err := m.AddColumn(&models.Webhook{}, f); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		},
+		Rollback: func(tx *gorm.DB) error {
+			m := tx.Migrator()
+			if err := m.DropColumn(&models.Webhook{}, "previous_secret"); err != nil {
+				return err
+			}
+			return m.DropColumn(&models.Webhook{}, "previous_secret_expires_at")
+		},
+	},
 }
 
 // Migrate brings the schema to the latest version.

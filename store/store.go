@@ -6,7 +6,6 @@ package store
 
 import (
 	"context"
-	"crypto/cipher"
 	"errors"
 	"fmt"
 	"os"
@@ -26,8 +25,8 @@ type Store struct {
 	db      *gorm.DB
 	dialect string
 	url     string // the PostgreSQL URL, for the notification listener
-	// aead seals signing secrets at rest when a key is set (SetSecretKey).
-	aead cipher.AEAD
+	// ring seals signing secrets at rest (SetKeyRing); nil writes clear text.
+	ring *models.KeyRing
 }
 
 // Open connects to PostgreSQL when databaseURL is set and to the SQLite file
@@ -70,7 +69,11 @@ func Open(databaseURL, sqlitePath string) (*Store, error) {
 	} else {
 		sqlDB.SetMaxOpenConns(8)
 	}
-	return &Store{db: db, dialect: db.Dialector.Name(), url: databaseURL}, nil
+	st := &Store{db: db, dialect: db.Dialector.Name(), url: databaseURL}
+	if err := st.registerKeyRing(); err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	return st, nil
 }
 
 // Dialect is "postgres" or "sqlite".

@@ -2,35 +2,28 @@ package store
 
 import (
 	"context"
+	"time"
+
+	"gorm.io/gorm"
 
 	"github.com/switchboardhq/switchboard/models"
 )
 
-// CreateWebhook inserts an endpoint; w keeps its clear secret.
+// CreateWebhook inserts an endpoint; the Secret serializer seals its secret.
 func (s *Store) CreateWebhook(ctx context.Context, w *models.Webhook) error {
-	row := *w
-	row.Secret = s.seal(w.Secret)
-	return translate(s.db.WithContext(ctx).Create(&row).Error)
+	return translate(s.db.WithContext(ctx).Create(w).Error)
 }
 
-// GetWebhook loads an endpoint of the org.
+// GetWebhook loads an endpoint of the org. Its secrets stay sealed until
+// someone calls Reveal.
 func (s *Store) GetWebhook(ctx context.Context, orgID, id string) (models.Webhook, error) {
-	return s.oneWebhook(first[models.Webhook](ctx, s.db, "org_id = ? AND id = ?", orgID, id))
+	return first[models.Webhook](ctx, s.db, "org_id = ? AND id = ?", orgID, id)
 }
 
 // WebhookByID loads an endpoint regardless of org; activities use it, having
 // got the ID from a delivery that is already org-scoped.
 func (s *Store) WebhookByID(ctx context.Context, id string) (models.Webhook, error) {
-	return s.oneWebhook(first[models.Webhook](ctx, s.db, "id = ?", id))
-}
-
-func (s *Store) oneWebhook(w models.Webhook, err error) (models.Webhook, error) {
-	if err != nil {
-		return w, err
-	}
-	ws := []models.Webhook{w}
-	err = s.unsealWebhooks(ws)
-	return ws[0], err
+	return first[models.Webhook](ctx, s.db, "id = ?", id)
 }
 
 // ListWebhooks lists the org's endpoints, newest first.
@@ -39,19 +32,56 @@ func (s *Store) ListWebhooks(ctx context.Context, orgID string) ([]models.Webhoo
 	if err := s.db.WithContext(ctx).Where("org_id = ?", orgID).Order("created_at DESC, id DESC").Find(&out).Error; err != nil {
 		return nil, translate(err)
 	}
-	return out, s.unsealWebhooks(out)
+	return out, nil
 }
 
-// SaveWebhook writes every field of an existing endpoint.
+// secretColumnsOfWebhook are written only by RotateWebhookSecret, so an
+// edit that read the row before a rotation cannot write the old secret back.
+var secretColumnsOfWebhook = []string{"secret", "previous_secret", "previous_secret_expires_at"}
+
+// SaveWebhook writes every field of an existing endpoint except its
+// secrets (see RotateWebhookSecret).
 func (s *Store) SaveWebhook(ctx context.Context, w *models.Webhook) error {
 	w.UpdatedAt = Now()
-	row := *w
-	row.Secret = s.seal(w.Secret)
-	res := s.db.WithContext(ctx).Model(&row).Where("org_id = ?", w.OrgID).Select("*").Updates(&row)
+	res := s.db.WithContext(ctx).Model(w).Where("org_id = ?", w.OrgID).Select("*").
+		Omit(secretColumnsOfWebhook...).Updates(w)
 	if res.Error == nil && res.RowsAffected == 0 {
 		return models.ErrNotFound
 	}
 	return translate(res.Error)
+}
+
+// RotateWebhookSecret replaces the endpoint's secret, writing only the
+// secret columns. With a non-nil keepOldUntil the replaced secret stays
+// valid until then (it is copied in SQL, still sealed, never opened);
+// otherwise any previous secret is dropped. scheme guards against a
+// concurrent scheme change: the rotation applies only while the endpoint
+// still has it, else models.ErrConflict.
+func (s *Store) RotateWebhookSecret(ctx context.Context, orgID, id, scheme, secret string, keepOldUntil *time.Time) error {
+	set := map[string]any{
+		"secret":     s.ring.Seal(secret),
+		"updated_at": Now(),
+	}
+	if keepOldUntil != nil {
+		set["previous_secret"] = gorm.Expr("secret")
+		set["previous_secret_expires_at"] = *keepOldUntil
+	} else {
+		set["previous_secret"] = ""
+		set["previous_secret_expires_at"] = nil
+	}
+	// Table, not Model: the values are already in their stored form.
+	res := s.db.WithContext(ctx).Table("webhooks").
+		Where("org_id = ? AND id = ? AND signing_scheme = ?", orgID, id, scheme).Updates(set)
+	if res.Error != nil {
+		return translate(res.Error)
+	}
+	if res.RowsAffected == 0 {
+		if _, err := s.GetWebhook(ctx, orgID, id); err != nil {
+			return err
+		}
+		return &models.ConflictError{Message: "the endpoint's signing scheme changed during the rotation; try again"}
+	}
+	return nil
 }
 
 // DeleteWebhook removes an endpoint; its past deliveries stay for history.
@@ -71,7 +101,7 @@ func (s *Store) DeactivateWebhook(ctx context.Context, id, reason string) error 
 
 // ActiveSubscribers lists the org's active endpoints that subscribe to
 // eventType. Subscriptions are a JSON list, so the match happens in Go; an
-// org has few endpoints.
+// org has few endpoints. Secrets are not opened: ingest does not sign.
 func (s *Store) ActiveSubscribers(ctx context.Context, orgID, eventType string) ([]models.Webhook, error) {
 	var all []models.Webhook
 	if err := s.db.WithContext(ctx).Where("org_id = ? AND active = ?", orgID, true).
@@ -84,5 +114,5 @@ func (s *Store) ActiveSubscribers(ctx context.Context, orgID, eventType string) 
 			out = append(out, w)
 		}
 	}
-	return out, s.unsealWebhooks(out)
+	return out, nil
 }

@@ -53,6 +53,20 @@ func runDev(ctx context.Context, args []string) error {
 	if err := os.MkdirAll(".data", 0o755); err != nil {
 		return err
 	}
+	// Secrets are sealed in dev too, with a key kept in .data/ across runs.
+	// Only now, after the port checks: a busy port must leave nothing behind.
+	keyNote := "from " + config.Prefix + "SECRET_KEY"
+	if cfg.SecretKey == "" {
+		key, created, err := devSecretKey(devKeyFile)
+		if err != nil {
+			return err
+		}
+		cfg.SecretKey = key
+		keyNote = devKeyFile
+		if created {
+			keyNote += " (created now; keep it, it opens the stored signing secrets)"
+		}
+	}
 	fmt.Fprintln(stdout, "starting the Temporal dev server …")
 	srv, err := devserver.Start(ctx, opts)
 	if err != nil {
@@ -77,6 +91,7 @@ Switchboard is running.
   API:          http://%s
   Temporal UI:  http://%s
   Store:        %s
+  Secret key:   %s
   Dev org:      %s
   API key:      %s   (secret key, shown only now)
   Public key:   %s   (widget key)
@@ -86,7 +101,7 @@ Try it:
   curl -s -H "Authorization: Bearer $SB_KEY" http://%s/v1/event-types
 
 Press Ctrl-C to stop.
-`, cfg.HTTPAddr, srv.UIAddress(), storeName(cfg), org.Org.ID, org.SecretKey, org.PublicKey, org.SecretKey, cfg.HTTPAddr)
+`, cfg.HTTPAddr, srv.UIAddress(), storeName(cfg), keyNote, org.Org.ID, org.SecretKey, org.PublicKey, org.SecretKey, cfg.HTTPAddr)
 	return a.ServeListener(ctx, ln)
 }
 

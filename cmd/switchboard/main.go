@@ -5,6 +5,7 @@
 //	switchboard worker           a Temporal worker and the delivery sweeper
 //	switchboard migrate          bring the database schema up to date
 //	switchboard orgs create NAME create an org and print its keys
+//	switchboard secrets reseal   re-encrypt signing secrets with the current key
 package main
 
 import (
@@ -41,6 +42,7 @@ var commands = map[string]func(ctx context.Context, args []string) error{
 	"worker":  runWorker,
 	"migrate": runMigrate,
 	"orgs":    runOrgs,
+	"secrets": runSecrets,
 }
 
 func run(args []string) error {
@@ -64,7 +66,8 @@ commands:
   serve            run the REST API (with an in-process worker unless SWITCHBOARD_EMBEDDED_WORKER=false)
   worker           run a Temporal worker and the delivery sweeper
   migrate          bring the database schema up to date
-  orgs create NAME create an org and print its secret and public keys`)
+  orgs create NAME create an org and print its secret and public keys
+  secrets reseal   re-encrypt signing secrets in clear text or under old keys with SWITCHBOARD_SECRET_KEY`)
 }
 
 // parseFlags handles --help for every subcommand: it prints the settings,

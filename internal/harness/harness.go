@@ -47,6 +47,8 @@ func Config(t testing.TB, temporal *testsuite.DevServer) config.Config {
 	cfg.AllowInsecureURLs = true
 	cfg.DeliveryTimeout = 5 * time.Second
 	cfg.SweepInterval = time.Hour // tests call Sweep themselves
+	// serve and worker refuse to run without a key; tests seal like production.
+	cfg.SecretKey = app.NewSecretKey()
 	return cfg
 }
 

@@ -4,6 +4,7 @@
 package storetest
 
 import (
+	"crypto/rand"
 	"testing"
 
 	"github.com/switchboardhq/switchboard/store"
@@ -26,6 +27,12 @@ func Open(t testing.TB, databaseURL, sqlitePath string) *store.Store {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = st.Close() })
+	// Secrets are sealed in tests as in production: a fresh key per store.
+	key := make([]byte, 32)
+	_, _ = rand.Read(key) // crypto/rand.Read never returns an error since Go 1.24.
+	if err := st.SetSecretKey(key); err != nil {
+		t.Fatal(err)
+	}
 	if err := st.Migrate(t.Context()); err != nil {
 		t.Fatal(err)
 	}

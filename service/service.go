@@ -17,6 +17,7 @@ import (
 
 	"github.com/switchboardhq/switchboard/config"
 	"github.com/switchboardhq/switchboard/models"
+	"github.com/switchboardhq/switchboard/outbound"
 	"github.com/switchboardhq/switchboard/store"
 )
 
@@ -28,6 +29,10 @@ type Service struct {
 	Log      *slog.Logger
 	// Hub pushes finished customer lookups to operators' SSE streams.
 	Hub *Hub
+	// URLGuard checks customer URLs at save time with the allow-list and
+	// resolver the outbound client uses at send time; nil builds one from
+	// Cfg with the system resolver (see ValidateURL).
+	URLGuard *outbound.Guard
 }
 
 // New builds a Service.

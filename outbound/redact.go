@@ -28,17 +28,18 @@ func RedactURL(raw string) string {
 		return Redacted
 	}
 	out := u.Scheme + "://" + u.Host
-	path := strings.TrimPrefix(u.EscapedPath(), "/")
-	first, rest, more := strings.Cut(path, "/")
+	first, rest, more := strings.Cut(strings.TrimPrefix(u.EscapedPath(), "/"), "/")
 	switch {
-	case len(first) > maxShownSegment:
+	case len(first) > maxShownSegment || more && (rest != "" || first == ""):
+		// Everything after the shown part is hidden, query included.
+		if first != "" && len(first) <= maxShownSegment {
+			out += "/" + first
+		}
 		return out + "/…"
 	case first != "":
 		out += "/" + first
 	}
-	if more && rest != "" || (more && first == "") {
-		out += "/…"
-	} else if more {
+	if more {
 		out += "/"
 	}
 	if u.RawQuery != "" || u.ForceQuery {

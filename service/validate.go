@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"errors"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -52,9 +53,11 @@ func (s *Service) ValidateURL(ctx context.Context, field, raw string) error {
 			return models.Invalid(field, "port must be between 1 and 65535")
 		}
 	}
-	host, err := idna.Lookup.ToASCII(u.Hostname())
-	if err != nil {
-		return models.Invalid(field, "host is not a valid domain name")
+	host := u.Hostname()
+	if _, err := netip.ParseAddr(host); err != nil {
+		if host, err = idna.Lookup.ToASCII(host); err != nil {
+			return models.Invalid(field, "host is not a valid domain name")
+		}
 	}
 	return urlNotAllowed(field, host, s.urlGuard().CheckHost(ctx, host))
 }

@@ -239,3 +239,30 @@ func TestStorableText(t *testing.T) {
 		}
 	}
 }
+
+// A streamed answer (the chat relay's replies) is handed to Consume as it
+// arrives instead of being captured; auth headers are sent and redacted.
+func TestConsumeStreamsTheAnswer(t *testing.T) {
+	rc := newReceiver(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer relay-key" {
+			w.WriteHeader(401)
+			return
+		}
+		for _, part := range []string{"data: one\n\n", "data: two\n\n"} {
+			_, _ = io.WriteString(w, part)
+			w.(http.Flusher).Flush()
+		}
+	})
+	var got []byte
+	req := signedRequest(rc.URL + "/chat")
+	req.Target.AuthHeader, req.Target.AuthValue = "Authorization", "Bearer relay-key"
+	req.Consume = func(r io.Reader) error {
+		var err error
+		got, err = io.ReadAll(r)
+		return err
+	}
+	res := New(Options{Allow: loopback}).Do(t.Context(), req)
+	if !res.OK() || string(got) != "data: one\n\ndata: two\n\n" || res.Body != nil || res.RequestHeaders["Authorization"] != Redacted {
+		t.Fatalf("result %+v, streamed %q", res, got)
+	}
+}

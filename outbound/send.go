@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/switchboardhq/switchboard/models"
@@ -238,7 +239,7 @@ func classify(err error, d time.Duration, t Target) (string, string) {
 
 // ParseRetryAfter reads delay-seconds or an HTTP date (RFC 9110 §10.2.3).
 func ParseRetryAfter(v string, now time.Time) time.Duration {
-	v = string(bytes.TrimSpace([]byte(v)))
+	v = strings.TrimSpace(v)
 	if v == "" {
 		return 0
 	}

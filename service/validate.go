@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"golang.org/x/net/idna"
 
@@ -17,6 +18,9 @@ import (
 
 // maxURLLen is the longest accepted customer URL (the attempt URL column).
 const maxURLLen = 2048
+
+// saveResolveTimeout bounds the save-time lookup of a URL's host.
+const saveResolveTimeout = 5 * time.Second
 
 // ValidateURL enforces the rules for every customer URL setting (webhook
 // endpoints, Backend Connect, future ones): absolute http(s), a host, a
@@ -59,6 +63,9 @@ func (s *Service) ValidateURL(ctx context.Context, field, raw string) error {
 			return models.Invalid(field, "host is not a valid domain name")
 		}
 	}
+	// A slow resolver must not hold the request: give up like on a failure.
+	ctx, cancel := context.WithTimeout(ctx, saveResolveTimeout)
+	defer cancel()
 	return urlNotAllowed(field, host, s.urlGuard().CheckHost(ctx, host))
 }
 

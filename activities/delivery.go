@@ -133,6 +133,8 @@ const recordTries = 3
 func (a *Activities) recordSent(ctx context.Context, out DeliveryOutcome, rec *models.Attempt) (DeliverResult, error) {
 	wait := 100 * time.Millisecond
 	for try := 1; ; try++ {
+		// A rolled-back insert may have set the ID; let the retry pick anew.
+		rec.ID = 0
 		res, failure, err := a.applyDelivery(ctx, out, rec)
 		if err == nil {
 			return res, failure

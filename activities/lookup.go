@@ -133,6 +133,7 @@ func (a *Activities) Lookup(ctx context.Context, in LookupInput) (LookupResult, 
 		profile.FetchedAt = &now
 	}
 	err = persistSent(ctx, func() error {
+		rec.ID = 0 // a rolled-back insert may have set it
 		if err := a.Store.RecordLookupAttempt(ctx, &rec, status); err != nil {
 			return err
 		}

@@ -61,3 +61,22 @@ func TestRecordDeliveryStoresTheOutcome(t *testing.T) {
 		t.Fatalf("attempts: %+v %v", attempts, err)
 	}
 }
+
+// A lookup whose answer cannot be stored ends with a non-retryable error:
+// Temporal does not run the activity (and the POST) again.
+func TestLookupDatabaseErrorAfterSendIsNotRetried(t *testing.T) {
+	e := newLookupEnv(t, "", "")
+	id := e.newLookup()
+	e.rcv.set(func(w http.ResponseWriter, _ *http.Request) {
+		_ = e.st.Close() // the database goes away while the backend answers
+		_, _ = w.Write([]byte(`{"name":"Alice"}`))
+	})
+	_, err := e.run(id, 1, false)
+	var appErr *temporal.ApplicationError
+	if !errors.As(err, &appErr) || appErr.Type() != ErrTypeUnrecorded || !appErr.NonRetryable() {
+		t.Fatalf("Lookup: %v, want a non-retryable %s", err, ErrTypeUnrecorded)
+	}
+	if requests, _, _ := e.rcv.stats(); requests != 1 {
+		t.Fatalf("backend got %d requests, want 1", requests)
+	}
+}

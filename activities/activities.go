@@ -5,9 +5,9 @@
 package activities
 
 import (
-	"net/http"
 	"time"
 
+	"github.com/switchboardhq/switchboard/outbound"
 	"github.com/switchboardhq/switchboard/store"
 )
 
@@ -22,10 +22,12 @@ const (
 	ErrTypeEndpointUnavailable = "EndpointUnavailable"
 	// ErrTypeInvalidReply is a 2xx answer whose body is not acceptable.
 	ErrTypeInvalidReply = "InvalidReply"
+	// ErrTypeUnrecorded means the request was sent but its outcome could
+	// not be stored: the error's details carry the outcome (a
+	// DeliveryOutcome) and the workflow stores it with RecordDelivery
+	// instead of retrying, which would send again.
+	ErrTypeUnrecorded = "OutcomeNotRecorded"
 )
-
-// maxErrorText is the size of the error columns (varchar(1000)).
-const maxErrorText = 1000
 
 // Settings are the tunables activities need, copied from config.Config.
 type Settings struct {
@@ -33,13 +35,13 @@ type Settings struct {
 	LookupTimeout     time.Duration
 	RetryAfterCap     time.Duration
 	ResponseBodyLimit int
-	UserAgent         string
 }
 
 // Activities is the receiver of every activity method.
 type Activities struct {
-	Store    *store.Store
-	HTTP     *http.Client
+	Store *store.Store
+	// Outbound is the only way out to customer endpoints.
+	Outbound *outbound.Client
 	Now      func() time.Time
 	Settings Settings
 	// OnLookupDone, when set, is called after a lookup stored its outcome,
@@ -47,20 +49,7 @@ type Activities struct {
 	OnLookupDone func(orgID, conversationID string)
 }
 
-// New returns Activities with an HTTP client tuned for many concurrent
-// deliveries to few hosts: keep-alive pools large enough that a burst does
-// not open a new TCP connection per request.
-func New(s *store.Store, settings Settings) *Activities {
-	transport := http.DefaultTransport.(*http.Transport).Clone()
-	transport.MaxIdleConns = 512
-	transport.MaxIdleConnsPerHost = 128
-	return &Activities{
-		Store:    s,
-		HTTP:     &http.Client{Transport: transport, CheckRedirect: noRedirects},
-		Now:      store.Now,
-		Settings: settings,
-	}
+// New returns Activities sending through out.
+func New(s *store.Store, out *outbound.Client, settings Settings) *Activities {
+	return &Activities{Store: s, Outbound: out, Now: store.Now, Settings: settings}
 }
-
-// noRedirects keeps a signed request from being replayed to another URL.
-func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }

@@ -11,7 +11,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/switchboardhq/switchboard/models"
-	"github.com/switchboardhq/switchboard/signing"
+	"github.com/switchboardhq/switchboard/outbound"
 	"github.com/switchboardhq/switchboard/store"
 )
 
@@ -70,79 +70,147 @@ func (a *Activities) Deliver(ctx context.Context, in DeliverInput) (DeliverResul
 	if err != nil {
 		return DeliverResult{}, err
 	}
-	o, headers, err := a.sendSigned(ctx, wh, d.ID, body)
-	if err != nil && !errors.Is(err, signing.ErrBadSecret) {
+	target, err := webhookTarget(wh, a.Now())
+	if err != nil {
 		return DeliverResult{}, err // the secret did not open: a key problem, worth retrying
 	}
-	if err != nil {
-		return DeliverResult{}, a.failUnsendable(ctx, d, wh, in.Attempt, "cannot sign: the endpoint's secret does not fit its signing scheme")
+	res := a.Outbound.Do(ctx, outbound.Request{
+		Target: target, Kind: "delivery", MessageID: d.ID, Body: body,
+		Timeout: a.Settings.DeliveryTimeout, ResponseLimit: a.Settings.ResponseBodyLimit,
+	})
+	if res.Fail == outbound.FailSign {
+		return DeliverResult{}, a.failUnsendable(ctx, d, wh, in.Attempt, res.Error)
 	}
-	observe("delivery", o)
-	return a.recordDelivery(ctx, d, wh, in, o, headers)
+	out := DeliveryOutcome{
+		DeliveryID: d.ID, WebhookID: wh.ID, Attempt: in.Attempt, NextDelay: in.NextDelay, Final: in.Final,
+		URL: res.URL, RequestHeaders: res.RequestHeaders, StatusCode: res.Status, OK: res.OK(),
+		DurationMicros: res.Duration.Microseconds(), RetryAfter: res.RetryAfter, Error: res.Error,
+	}
+	rec := res.Attempt(d.ID, in.Attempt, a.Now(), a.Settings.ResponseBodyLimit)
+	// The request is out: from here on a database error must not make
+	// Temporal retry this activity, which would send it again.
+	return a.recordSent(ctx, out, &rec)
+}
+
+// webhookTarget describes an endpoint for the outbound client. During a
+// rotation overlap the previous secret signs too.
+func webhookTarget(wh models.Webhook, now time.Time) (outbound.Target, error) {
+	secrets, err := revealAll(wh.SigningSecrets(now))
+	if err != nil {
+		return outbound.Target{}, err
+	}
+	return outbound.Target{URL: wh.URL, SigningScheme: wh.SigningScheme, SignatureHeader: wh.SignatureHeader, Secrets: secrets}, nil
+}
+
+// revealAll opens sealed secrets for signing; they stay inside this
+// activity and the outbound client.
+func revealAll(secs []models.Secret) ([]string, error) {
+	out := make([]string, 0, len(secs))
+	for _, sec := range secs {
+		plain, err := sec.Reveal()
+		if err != nil {
+			return nil, fmt.Errorf("open a signing secret: %w", err)
+		}
+		out = append(out, plain)
+	}
+	return out, nil
 }
 
 // failUnsendable records an attempt that could not be sent at all and ends
 // the delivery: retrying cannot help until someone fixes the endpoint.
 func (a *Activities) failUnsendable(ctx context.Context, d models.Delivery, wh models.Webhook, attempt int, msg string) error {
-	rec := &models.Attempt{ParentID: d.ID, Number: attempt, URL: wh.URL, Error: msg, CreatedAt: a.Now()}
+	rec := &models.Attempt{ParentID: d.ID, Number: attempt, URL: outbound.RedactURL(wh.URL), Error: msg, CreatedAt: a.Now()}
 	if err := a.Store.RecordAttempt(ctx, rec, store.DeliveryUpdate{Status: models.StatusFailed, LastError: msg, Completed: true}); err != nil {
 		return err
 	}
 	return temporal.NewNonRetryableApplicationError(msg, ErrTypeEndpointUnavailable, nil)
 }
 
-// sendSigned signs body for the endpoint and POSTs it. msgID is the
-// Idempotency-Key: the delivery ID, identical on every retry.
-func (a *Activities) sendSigned(ctx context.Context, wh models.Webhook, msgID string, body []byte) (outcome, map[string]string, error) {
-	// During a rotation overlap the previous secret signs too.
-	var secrets []string
-	for _, sec := range wh.SigningSecrets(a.Now()) {
-		plain, err := sec.Reveal()
-		if err != nil {
-			return outcome{}, nil, fmt.Errorf("open the endpoint's signing secret: %w", err)
-		}
-		secrets = append(secrets, plain)
-	}
-	sig, err := signing.Headers(wh.SigningScheme, wh.SignatureHeader, secrets, signing.Message{ID: msgID, Timestamp: a.Now(), Body: body})
-	if err != nil {
-		return outcome{}, nil, err
-	}
-	headers := map[string]string{
-		"Content-Type":    "application/json",
-		"User-Agent":      a.Settings.UserAgent,
-		"Idempotency-Key": msgID,
-	}
-	for k, v := range sig {
-		headers[k] = v
-	}
-	return a.post(ctx, wh.URL, headers, body, a.Settings.DeliveryTimeout, a.Settings.ResponseBodyLimit), headers, nil
+// DeliveryOutcome is a sent attempt's outcome without the response body:
+// what RecordDelivery needs to store it when Deliver could not. It travels
+// through workflow history, so it holds IDs, the redacted URL and headers
+// and the redacted error only.
+type DeliveryOutcome struct {
+	DeliveryID     string
+	WebhookID      string
+	Attempt        int
+	NextDelay      time.Duration
+	Final          bool
+	URL            string
+	RequestHeaders map[string]string
+	StatusCode     int
+	OK             bool
+	DurationMicros int64
+	RetryAfter     time.Duration
+	Error          string
 }
 
-func (a *Activities) recordDelivery(ctx context.Context, d models.Delivery, wh models.Webhook, in DeliverInput, o outcome, headers map[string]string) (DeliverResult, error) {
-	rec := &models.Attempt{
-		ParentID: d.ID, Number: in.Attempt, URL: wh.URL, RequestHeaders: redact(headers),
-		// Receivers answer arbitrary bytes; keep what PostgreSQL can store.
-		ResponseStatus: o.Status, ResponseBody: storableText(o.Body, a.Settings.ResponseBodyLimit),
-		DurationMicros: o.Duration.Microseconds(), Error: storableText([]byte(o.errorText()), maxErrorText), CreatedAt: a.Now(),
+// recordTries bounds how often a sent attempt's outcome is written before
+// the activity gives up and hands the outcome to the workflow.
+const recordTries = 3
+
+// recordSent stores the outcome, retrying database errors a few times in
+// place. If it still fails, it returns a non-retryable ErrTypeUnrecorded
+// error carrying the outcome, so the workflow stores it with the
+// RecordDelivery bookkeeping activity instead of sending again.
+func (a *Activities) recordSent(ctx context.Context, out DeliveryOutcome, rec *models.Attempt) (DeliverResult, error) {
+	wait := 100 * time.Millisecond
+	for try := 1; ; try++ {
+		// A rolled-back insert may have set the ID; let the retry pick anew.
+		rec.ID = 0
+		res, failure, err := a.applyDelivery(ctx, out, rec)
+		if err == nil {
+			return res, failure
+		}
+		if try == recordTries || ctx.Err() != nil {
+			break
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(wait):
+		}
+		wait *= 4
 	}
-	u := store.DeliveryUpdate{LastStatusCode: o.Status, LastError: rec.Error}
+	return DeliverResult{}, temporal.NewNonRetryableApplicationError("attempt was sent but its outcome could not be stored", ErrTypeUnrecorded, nil, out)
+}
+
+// RecordDelivery is the bookkeeping activity for an outcome Deliver could
+// not store. It sends nothing, so Temporal may retry it freely; it returns
+// what Deliver would have returned for that outcome.
+func (a *Activities) RecordDelivery(ctx context.Context, out DeliveryOutcome) (DeliverResult, error) {
+	rec := &models.Attempt{
+		ParentID: out.DeliveryID, Number: out.Attempt, URL: out.URL, RequestHeaders: out.RequestHeaders,
+		ResponseStatus: out.StatusCode, DurationMicros: out.DurationMicros, Error: out.Error, CreatedAt: a.Now(),
+	}
+	res, failure, err := a.applyDelivery(ctx, out, rec)
+	if err != nil {
+		return DeliverResult{}, err
+	}
+	return res, failure
+}
+
+// applyDelivery persists an attempt and the delivery's new state. It
+// returns the attempt's result or its typed failure, and separately a
+// database error.
+func (a *Activities) applyDelivery(ctx context.Context, out DeliveryOutcome, rec *models.Attempt) (DeliverResult, error, error) {
+	u := store.DeliveryUpdate{LastStatusCode: out.StatusCode, LastError: rec.Error}
 	var failure error
 	switch {
-	case o.OK():
+	case out.OK:
 		u.Status, u.Completed = models.StatusSucceeded, true
-	case o.Status == http.StatusGone:
+	case out.StatusCode == http.StatusGone:
 		// 410 means the receiver retired this URL: stop and switch it off.
 		u.Status, u.Completed = models.StatusFailed, true
-		if err := a.Store.DeactivateWebhook(ctx, wh.ID, "endpoint answered 410 Gone"); err != nil {
-			return DeliverResult{}, err
+		if err := a.Store.DeactivateWebhook(ctx, out.WebhookID, "endpoint answered 410 Gone"); err != nil {
+			return DeliverResult{}, nil, err
 		}
 		failure = temporal.NewNonRetryableApplicationError("endpoint answered 410 Gone; endpoint deactivated", ErrTypeGone, nil)
-	case in.Final:
+	case out.Final:
 		u.Status, u.Completed = models.StatusFailed, true
 		failure = temporal.NewNonRetryableApplicationError(rec.Error, ErrTypeHTTP, nil)
 	default:
-		delay := in.NextDelay
-		if ra := min(o.RetryAfter, a.Settings.RetryAfterCap); ra > delay {
+		delay := out.NextDelay
+		if ra := min(out.RetryAfter, a.Settings.RetryAfterCap); ra > delay {
 			delay = ra
 		}
 		next := a.Now().Add(delay)
@@ -152,12 +220,12 @@ func (a *Activities) recordDelivery(ctx context.Context, d models.Delivery, wh m
 		})
 	}
 	if err := a.Store.RecordAttempt(ctx, rec, u); err != nil {
-		return DeliverResult{}, fmt.Errorf("record attempt: %w", err)
+		return DeliverResult{}, nil, fmt.Errorf("record attempt: %w", err)
 	}
 	if failure != nil {
-		return DeliverResult{}, failure
+		return DeliverResult{}, failure, nil
 	}
-	return DeliverResult{StatusCode: o.Status, DurationMicros: rec.DurationMicros}, nil
+	return DeliverResult{StatusCode: out.StatusCode, DurationMicros: rec.DurationMicros}, nil, nil
 }
 
 // MarkDelivery sets a delivery's status without an attempt, e.g. when an

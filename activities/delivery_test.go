@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"testing"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 
 	"github.com/switchboardhq/switchboard/internal/storetest"
 	"github.com/switchboardhq/switchboard/models"
+	"github.com/switchboardhq/switchboard/outbound"
 	"github.com/switchboardhq/switchboard/store"
 )
 
@@ -37,7 +39,16 @@ func deliveryFixture(t *testing.T, url string) (*Activities, models.Delivery) {
 	if _, err := st.CreateEvent(ctx, &ev, []models.Delivery{d}, time.Hour); err != nil {
 		t.Fatal(err)
 	}
-	return New(st, Settings{DeliveryTimeout: 2 * time.Second, RetryAfterCap: time.Hour, ResponseBodyLimit: 1024, UserAgent: "t"}), d
+	return New(st, loopbackClient("t"), Settings{DeliveryTimeout: 2 * time.Second, RetryAfterCap: time.Hour, ResponseBodyLimit: 1024}), d
+}
+
+// loopbackClient is the outbound client of these tests: receivers run on
+// loopback, which the SSRF guard lets through only by its allow-list.
+func loopbackClient(userAgent string) *outbound.Client {
+	return outbound.New(outbound.Options{
+		Allow:     []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")},
+		UserAgent: userAgent,
+	})
 }
 
 func TestRetryAfterIsHonouredAndCapped(t *testing.T) {

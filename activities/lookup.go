@@ -7,11 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/switchboardhq/switchboard/models"
+	"github.com/switchboardhq/switchboard/outbound"
 	"github.com/switchboardhq/switchboard/signing"
 )
 
@@ -92,14 +94,15 @@ func (a *Activities) Lookup(ctx context.Context, in LookupInput) (LookupResult, 
 	if err != nil {
 		return LookupResult{}, fmt.Errorf("open the Backend Connect secret: %w", err)
 	}
-	headers := map[string]string{
-		"Content-Type": "application/json",
-		"User-Agent":   a.Settings.UserAgent,
-		orDefault(cfg.SignatureHeader, models.DefaultBackendSignatureHeader): signing.HexDigest(secret, body),
-	}
-	// Read one byte past the accepted size so an oversized answer is seen.
-	o := a.post(ctx, cfg.URL, headers, body, a.Settings.LookupTimeout, MaxLookupReply)
-	observe("lookup", o)
+	// Backend Connect signs the raw body with hex HMAC-SHA256 (seed 000)
+	// and sends no Idempotency-Key.
+	o := a.Outbound.Do(ctx, outbound.Request{
+		Target: outbound.Target{
+			URL: cfg.URL, SigningScheme: signing.HexHMAC, Secrets: []string{secret},
+			SignatureHeader: orDefault(cfg.SignatureHeader, models.DefaultBackendSignatureHeader),
+		},
+		Kind: "lookup", Body: body, Timeout: a.Settings.LookupTimeout, ResponseLimit: MaxLookupReply,
+	})
 
 	var (
 		profile  *models.CustomerProfile
@@ -108,7 +111,7 @@ func (a *Activities) Lookup(ctx context.Context, in LookupInput) (LookupResult, 
 	)
 	switch {
 	case !o.OK():
-		errType, failText = ErrTypeHTTP, o.errorText()
+		errType, failText = ErrTypeHTTP, o.Error
 	case o.Truncated:
 		errType, failText = ErrTypeInvalidReply, fmt.Sprintf("invalid reply: body is larger than %d KiB", MaxLookupReply>>10)
 	default:
@@ -127,28 +130,54 @@ func (a *Activities) Lookup(ctx context.Context, in LookupInput) (LookupResult, 
 	case profile == nil:
 		status = models.StatusRetrying
 	}
-	rec := &models.Attempt{
-		ParentID: l.ID, Number: in.Attempt, URL: cfg.URL, RequestHeaders: redact(headers),
-		ResponseStatus: o.Status, ResponseBody: storableText(o.Body, a.Settings.ResponseBodyLimit),
-		DurationMicros: o.Duration.Microseconds(), Error: failText, CreatedAt: a.Now(),
+	rec := o.Attempt(l.ID, in.Attempt, a.Now(), a.Settings.ResponseBodyLimit)
+	rec.Error = failText
+	if profile != nil {
+		now := a.Now()
+		profile.FetchedAt = &now
 	}
-	if err := a.Store.RecordLookupAttempt(ctx, rec, status); err != nil {
-		return LookupResult{}, fmt.Errorf("record lookup attempt: %w", err)
-	}
-	if profile == nil {
-		if in.Final {
-			if err := a.finishLookup(ctx, l, nil, models.ProfileFailed, failText); err != nil {
-				return LookupResult{}, err
-			}
+	err = persistSent(ctx, func() error {
+		rec.ID = 0 // a rolled-back insert may have set it
+		if err := a.Store.RecordLookupAttempt(ctx, &rec, status); err != nil {
+			return err
 		}
-		return LookupResult{}, temporal.NewNonRetryableApplicationError(failText, errType, nil)
-	}
-	now := a.Now()
-	profile.FetchedAt = &now
-	if err := a.finishLookup(ctx, l, profile, models.ProfileOK, ""); err != nil {
+		switch {
+		case profile != nil:
+			return a.finishLookup(ctx, l, profile, models.ProfileOK, "")
+		case in.Final:
+			return a.finishLookup(ctx, l, nil, models.ProfileFailed, failText)
+		}
+		return nil
+	})
+	if err != nil {
 		return LookupResult{}, err
 	}
+	if profile == nil {
+		return LookupResult{}, temporal.NewNonRetryableApplicationError(failText, errType, nil)
+	}
 	return LookupResult{StatusCode: o.Status, DurationMicros: rec.DurationMicros}, nil
+}
+
+// persistSent runs store, the persistence of a request already sent,
+// retrying database errors a few times in place. If it still fails, the
+// error is non-retryable: a Temporal retry of the activity would send the
+// request again. The Lookup workflow treats it as an attempt that did not
+// complete (the retry follows, or FailLookup records the final failure).
+func persistSent(ctx context.Context, store func() error) error {
+	wait := 50 * time.Millisecond
+	for try := 1; ; try++ {
+		if store() == nil {
+			return nil
+		}
+		if try == recordTries || ctx.Err() != nil {
+			return temporal.NewNonRetryableApplicationError("lookup attempt was sent but could not be stored", ErrTypeUnrecorded, nil)
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(wait):
+		}
+		wait *= 4
+	}
 }
 
 // FailLookup records a lookup as failed when its final attempt could not
@@ -248,25 +277,4 @@ func orDefault(v, fallback string) string {
 		return fallback
 	}
 	return v
-}
-
-// storableText keeps at most limit bytes of b as text a PostgreSQL text
-// column accepts: cut on a character boundary, invalid UTF-8 replaced, NUL
-// bytes dropped.
-func storableText(b []byte, limit int) string {
-	if limit < 0 {
-		limit = 0
-	}
-	if len(b) > limit {
-		b = b[:limit]
-		// Drop a character cut in half by the limit.
-		for i := 0; i < utf8.UTFMax-1 && len(b) > 0; i++ {
-			if r, size := utf8.DecodeLastRune(b); r != utf8.RuneError || size != 1 {
-				break
-			}
-			b = b[:len(b)-1]
-		}
-	}
-	s := strings.ToValidUTF8(string(b), "\uFFFD")
-	return strings.ReplaceAll(s, "\x00", "")
 }

@@ -72,25 +72,6 @@ func TestParseLookupReply(t *testing.T) {
 	}
 }
 
-func TestStorableText(t *testing.T) {
-	for _, tt := range []struct {
-		in    string
-		limit int
-		want  string
-	}{
-		{"hello", 10, "hello"},
-		{"hello", 3, "hel"},
-		{"héllo", 2, "h"}, // é is two bytes: never half of it
-		{"a\x00b", 10, "ab"},
-		{"a\xffb", 10, "a\uFFFDb"},
-		{"abc", 0, ""},
-	} {
-		if got := storableText([]byte(tt.in), tt.limit); got != tt.want {
-			t.Errorf("storableText(%q, %d) = %q, want %q", tt.in, tt.limit, got, tt.want)
-		}
-	}
-}
-
 const lookupTestSecret = "bcsec_0123456789abcdef_topsecret"
 
 // lookupReceiver is a customer backend on 127.0.0.1 that verifies every

@@ -22,6 +22,7 @@ import (
 	"github.com/switchboardhq/switchboard/api"
 	"github.com/switchboardhq/switchboard/config"
 	"github.com/switchboardhq/switchboard/live"
+	"github.com/switchboardhq/switchboard/outbound"
 	"github.com/switchboardhq/switchboard/service"
 	"github.com/switchboardhq/switchboard/store"
 	"github.com/switchboardhq/switchboard/worker"
@@ -34,6 +35,10 @@ var Version = "0.1.0"
 type Parts struct {
 	API    bool
 	Worker bool
+	// Resolver answers customer host names for the SSRF guard, at save and
+	// at connect time; nil is the system resolver. Tests inject one that
+	// answers chosen addresses (a rebinding name) with no DNS traffic.
+	Resolver outbound.Resolver
 }
 
 // App is a running Switchboard process.
@@ -80,15 +85,23 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, parts Parts
 		_ = st.Close()
 		return nil, fmt.Errorf("connect to Temporal at %s: %w", cfg.TemporalAddress, err)
 	}
-	acts := activities.New(st, activities.Settings{
+	out, err := newOutbound(cfg, parts.Resolver)
+	if err != nil {
+		tc.Close()
+		_ = st.Close()
+		return nil, err
+	}
+	acts := activities.New(st, out, activities.Settings{
 		DeliveryTimeout: cfg.DeliveryTimeout, LookupTimeout: cfg.LookupTimeout, RetryAfterCap: cfg.RetryAfterCap,
-		ResponseBodyLimit: cfg.ResponseBodyLimit, UserAgent: "Switchboard/" + Version,
+		ResponseBodyLimit: cfg.ResponseBodyLimit,
 	})
 	a := &App{
 		Cfg: cfg, Log: log, Store: st, Temporal: tc, Activities: acts,
 		Service: service.New(st, tc, cfg, log),
 	}
 	a.Hub = a.Service.Hub
+	// URLs are checked at save time with the guard the sends use.
+	a.Service.URLGuard = out.Guard()
 	// A finished lookup pushes the profile to operators' SSE streams.
 	acts.OnLookupDone = func(_, conversationID string) { a.Hub.Publish(live.Profile(conversationID)) }
 	runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
@@ -112,6 +125,19 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, parts Parts
 		a.background.Go(func() { a.Store.Listen(runCtx, a.Hub.Deliver) })
 	}
 	return a, nil
+}
+
+// newOutbound builds the one client for customer endpoints from cfg.
+func newOutbound(cfg config.Config, r outbound.Resolver) (*outbound.Client, error) {
+	allow, err := cfg.OutboundAllowPrefixes()
+	if err != nil {
+		return nil, err
+	}
+	proxy, err := cfg.OutboundProxyURL()
+	if err != nil {
+		return nil, err
+	}
+	return outbound.New(outbound.Options{Allow: allow, Proxy: proxy, Resolver: r, UserAgent: "Switchboard/" + Version}), nil
 }
 
 // Close stops the worker and sweeper and releases connections. Calling it

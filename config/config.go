@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/netip"
 	"net/url"
 	"reflect"
 	"strings"
@@ -48,9 +49,15 @@ type Config struct {
 	LookupTimeout     time.Duration `env:"LOOKUP_TIMEOUT" envDefault:"5s" help:"Timeout of one Backend Connect lookup attempt."`
 	ResponseBodyLimit int           `env:"RESPONSE_BODY_LIMIT" envDefault:"65536" help:"Bytes of a receiver's response body kept per attempt."`
 
-	DevTemporalPort int `env:"DEV_TEMPORAL_PORT" envDefault:"7233" help:"dev only: gRPC port of the Temporal dev server it starts (on 127.0.0.1)."`
-	DevUIPort       int `env:"DEV_UI_PORT" envDefault:"8233" help:"dev only: port of that server's Temporal Web UI."`
+	DevTemporalPort    int      `env:"DEV_TEMPORAL_PORT" envDefault:"7233" help:"dev only: gRPC port of the Temporal dev server it starts (on 127.0.0.1)."`
+	DevUIPort          int      `env:"DEV_UI_PORT" envDefault:"8233" help:"dev only: port of that server's Temporal Web UI."`
+	OutboundProxy      string   `env:"OUTBOUND_PROXY" help:"http(s):// proxy URL that carries every call to customer endpoints (fixed egress IPs). Empty: direct."`
+	OutboundAllowCIDRs []string `env:"OUTBOUND_ALLOW_CIDRS" help:"Comma-separated CIDRs the SSRF guard lets through (internal receivers; dev and tests use 127.0.0.0/8,::1/128). Empty: only public addresses."`
 }
+
+// LoopbackCIDRs is the OUTBOUND_ALLOW_CIDRS value of dev mode and tests:
+// receivers on this machine, with the SSRF guard still on for the rest.
+const LoopbackCIDRs = "127.0.0.0/8,::1/128"
 
 // Load reads the configuration from the environment and validates it.
 func Load() (Config, error) {
@@ -109,7 +116,49 @@ func (c Config) Validate() error {
 	if c.ResponseBodyLimit < 0 {
 		errs = append(errs, errors.New(Prefix+"RESPONSE_BODY_LIMIT must not be negative"))
 	}
+	if c.OutboundProxy != "" {
+		if _, err := c.OutboundProxyURL(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if _, err := c.OutboundAllowPrefixes(); err != nil {
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
+}
+
+// OutboundProxyURL is the parsed OutboundProxy, nil when none is set.
+func (c Config) OutboundProxyURL() (*url.URL, error) {
+	if c.OutboundProxy == "" {
+		return nil, nil
+	}
+	u, err := url.Parse(c.OutboundProxy)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" {
+		return nil, errors.New(Prefix + "OUTBOUND_PROXY must be an http:// or https:// URL")
+	}
+	return u, nil
+}
+
+// OutboundAllowPrefixes is the parsed OutboundAllowCIDRs; a bare address
+// counts as a single-address prefix.
+func (c Config) OutboundAllowPrefixes() ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, s := range c.OutboundAllowCIDRs {
+		s = strings.TrimSpace(s)
+		if s == "" {
+			continue
+		}
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			a, aerr := netip.ParseAddr(s)
+			if aerr != nil {
+				return nil, fmt.Errorf("%sOUTBOUND_ALLOW_CIDRS: %q is not a CIDR", Prefix, s)
+			}
+			p = netip.PrefixFrom(a, a.BitLen())
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
 }
 
 // SecretKeyBytes is the decoded SecretKey, nil when none is set. Validate

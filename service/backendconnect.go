@@ -32,7 +32,7 @@ type BackendConnectInput struct {
 // replaced by RotateBackendConnectSecret). When two first saves race, only
 // the one whose secret was stored reports it.
 func (s *Service) SaveBackendConnect(ctx context.Context, orgID string, in BackendConnectInput) (cfg models.BackendConnect, newSecret string, err error) {
-	if err := s.ValidateURL("url", in.URL); err != nil {
+	if err := s.ValidateURL(ctx, "url", in.URL); err != nil {
 		return cfg, "", err
 	}
 	cfg = models.BackendConnect{

@@ -18,6 +18,7 @@ import (
 	"github.com/switchboardhq/switchboard/config"
 	"github.com/switchboardhq/switchboard/live"
 	"github.com/switchboardhq/switchboard/models"
+	"github.com/switchboardhq/switchboard/outbound"
 	"github.com/switchboardhq/switchboard/store"
 )
 
@@ -30,6 +31,10 @@ type Service struct {
 	// Hub carries live updates (today: finished customer lookups) to
 	// the API's streams, in this process and in others.
 	Hub *live.Hub
+	// URLGuard checks customer URLs at save time with the allow-list and
+	// resolver the outbound client uses at send time; nil builds one from
+	// Cfg with the system resolver (see ValidateURL).
+	URLGuard *outbound.Guard
 }
 
 // New builds a Service.

@@ -47,7 +47,7 @@ func (s *Service) CreateWebhook(ctx context.Context, orgID string, in WebhookInp
 	if in.EventTypes == nil {
 		return models.Webhook{}, models.Invalid("event_types", "is required")
 	}
-	if err := s.applyWebhook(&w, in); err != nil {
+	if err := s.applyWebhook(ctx, &w, in); err != nil {
 		return models.Webhook{}, err
 	}
 	w.Secret = models.NewSecret(signing.NewSecret(w.SigningScheme))
@@ -63,7 +63,7 @@ func (s *Service) UpdateWebhook(ctx context.Context, orgID, id string, in Webhoo
 		return w, false, err
 	}
 	wasSW := w.SigningScheme == signing.StandardWebhooks
-	if err := s.applyWebhook(&w, in); err != nil {
+	if err := s.applyWebhook(ctx, &w, in); err != nil {
 		return models.Webhook{}, false, err
 	}
 	if in.Active != nil && *in.Active {
@@ -84,9 +84,9 @@ func (s *Service) UpdateWebhook(ctx context.Context, orgID, id string, in Webhoo
 	return w, newSecret, nil
 }
 
-func (s *Service) applyWebhook(w *models.Webhook, in WebhookInput) error {
+func (s *Service) applyWebhook(ctx context.Context, w *models.Webhook, in WebhookInput) error {
 	if in.URL != nil {
-		if err := s.ValidateURL("url", *in.URL); err != nil {
+		if err := s.ValidateURL(ctx, "url", *in.URL); err != nil {
 			return err
 		}
 		w.URL = *in.URL

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -31,6 +32,8 @@ func newTestService(t *testing.T, tc client.Client) (*Service, string) {
 		t.Fatal(err)
 	}
 	cfg.AllowInsecureURLs = true
+	// Test receivers are on loopback, let through the SSRF allow-list.
+	cfg.OutboundAllowCIDRs = strings.Split(config.LoopbackCIDRs, ",")
 	svc := New(st, tc, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	org, err := svc.CreateOrg(context.Background(), "t")
 	if err != nil {

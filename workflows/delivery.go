@@ -65,6 +65,7 @@ func Delivery(ctx workflow.Context, in DeliveryInput) (DeliveryResult, error) {
 		} else {
 			err = workflow.ExecuteActivity(attemptCtx(ctx, in.AttemptTimeout), a.Deliver, attempt).Get(ctx, &res)
 		}
+		err = recordUnrecorded(ctx, err)
 		if err == nil {
 			return finish(ctx, models.StatusSucceeded, i+1)
 		}
@@ -95,6 +96,28 @@ func Delivery(ctx workflow.Context, in DeliveryInput) (DeliveryResult, error) {
 		}
 	}
 	return finish(ctx, models.StatusFailed, total) // unreachable: the loop returns on its final attempt
+}
+
+// recordUnrecorded stores, with the RecordDelivery bookkeeping activity, an
+// attempt that was sent but whose outcome Deliver could not store, and
+// returns what Deliver would have returned. Retrying Deliver instead would
+// send the request again. Any other err passes through untouched.
+func recordUnrecorded(ctx workflow.Context, err error) error {
+	var appErr *temporal.ApplicationError
+	if !errors.As(err, &appErr) || appErr.Type() != activities.ErrTypeUnrecorded {
+		return err
+	}
+	// Only activities of this version return the type, so no older history
+	// reaches this point; the marker keeps that explicit for replay.
+	if workflow.GetVersion(ctx, "record-unrecorded-outcome", workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return err
+	}
+	var out activities.DeliveryOutcome
+	if derr := appErr.Details(&out); derr != nil {
+		return err
+	}
+	var res activities.DeliverResult
+	return workflow.ExecuteActivity(bookkeepingCtx(ctx), a.RecordDelivery, out).Get(ctx, &res)
 }
 
 // waitOrRetryNow sleeps on a durable timer that a retry-now signal cuts

@@ -23,6 +23,11 @@ func runDev(ctx context.Context, args []string) error {
 	if os.Getenv(config.Prefix+"ALLOW_INSECURE_URLS") == "" {
 		_ = os.Setenv(config.Prefix+"ALLOW_INSECURE_URLS", "true")
 	}
+	// The SSRF guard stays on; loopback receivers are let through its
+	// allow-list, like any self-hoster's internal range.
+	if os.Getenv(config.Prefix+"OUTBOUND_ALLOW_CIDRS") == "" {
+		_ = os.Setenv(config.Prefix+"OUTBOUND_ALLOW_CIDRS", config.LoopbackCIDRs)
+	}
 	cfg, err := config.Load()
 	if err != nil {
 		return err

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -45,6 +46,9 @@ func Config(t testing.TB, temporal *testsuite.DevServer) config.Config {
 	cfg.TemporalAddress = temporal.FrontendHostPort()
 	cfg.TaskQueue = "e2e-" + t.Name()
 	cfg.AllowInsecureURLs = true
+	// Receivers run on loopback: allow it through the SSRF guard's
+	// allow-list, never by switching the guard off.
+	cfg.OutboundAllowCIDRs = strings.Split(config.LoopbackCIDRs, ",")
 	cfg.DeliveryTimeout = 5 * time.Second
 	cfg.SweepInterval = time.Hour // tests call Sweep themselves
 	// serve and worker refuse to run without a key; tests seal like production.

@@ -1,13 +1,14 @@
-package activities
+package outbound
 
 import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promauto"
 )
 
-// Outbound call metrics, exported on the API's /metrics. kind is
-// "delivery", "test" or "lookup"; outcome is "ok", "http_error",
-// "network_error" or "gone".
+// Outbound call metrics, exported on the API's /metrics. kind is the
+// Request's Kind ("delivery", "test", "lookup", …); outcome is "ok",
+// "http_error", "network_error" (timeouts included), "gone", "redirect", "refused" or
+// "sign".
 var (
 	attemptsTotal = promauto.NewCounterVec(prometheus.CounterOpts{
 		Name: "switchboard_outbound_attempts_total",
@@ -20,16 +21,16 @@ var (
 	}, []string{"kind"})
 )
 
-func observe(kind string, o outcome) {
+func observe(kind string, r Result) {
 	result := "ok"
 	switch {
-	case o.Err != nil:
-		result = "network_error"
-	case o.Status == 410:
+	case r.Status == 410:
 		result = "gone"
-	case !o.OK():
-		result = "http_error"
+	case r.Fail == FailTimeout:
+		result = "network_error"
+	case r.Fail != FailNone:
+		result = r.Fail
 	}
 	attemptsTotal.WithLabelValues(kind, result).Inc()
-	attemptDuration.WithLabelValues(kind).Observe(o.Duration.Seconds())
+	attemptDuration.WithLabelValues(kind).Observe(r.Duration.Seconds())
 }

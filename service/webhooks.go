@@ -66,13 +66,41 @@ func (s *Service) UpdateWebhook(ctx context.Context, orgID, id string, in Webhoo
 	if err := s.applyWebhook(&w, in); err != nil {
 		return models.Webhook{}, false, err
 	}
+	cols := patchedColumns(in)
 	if in.Active != nil && *in.Active {
 		w.DisabledReason = ""
+		cols = append(cols, "disabled_reason")
 	}
 	if newSecret = wasSW != (w.SigningScheme == signing.StandardWebhooks); newSecret {
 		w.Secret = signing.NewSecret(w.SigningScheme)
+		cols = append(cols, "secret")
 	}
-	return w, newSecret, s.Store.SaveWebhook(ctx, &w)
+	// Only the columns the request changes are written, so a 410 that
+	// deactivated the endpoint since the read above stays in force.
+	if err := s.Store.UpdateWebhookColumns(ctx, &w, cols...); err != nil {
+		return models.Webhook{}, false, err
+	}
+	// Answer with the stored row: it includes concurrent changes.
+	w, err = s.Store.GetWebhook(ctx, orgID, id)
+	return w, newSecret, err
+}
+
+// patchedColumns names the columns a patch sets: the fields it carries.
+func patchedColumns(in WebhookInput) []string {
+	var cols []string
+	for _, f := range []struct {
+		set bool
+		col string
+	}{
+		{in.URL != nil, "url"}, {in.Description != nil, "description"}, {in.EventTypes != nil, "event_types"},
+		{in.Active != nil, "active"}, {in.Source != nil, "source"}, {in.SigningScheme != nil, "signing_scheme"},
+		{in.SignatureHeader != nil, "signature_header"}, {in.RetrySchedule != nil, "retry_schedule"},
+	} {
+		if f.set {
+			cols = append(cols, f.col)
+		}
+	}
+	return cols
 }
 
 func (s *Service) applyWebhook(w *models.Webhook, in WebhookInput) error {

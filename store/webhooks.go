@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"slices"
 
 	"github.com/switchboardhq/switchboard/models"
 )
@@ -48,6 +49,25 @@ func (s *Store) SaveWebhook(ctx context.Context, w *models.Webhook) error {
 	row := *w
 	row.Secret = s.seal(w.Secret)
 	res := s.db.WithContext(ctx).Model(&row).Where("org_id = ?", w.OrgID).Select("*").Updates(&row)
+	if res.Error == nil && res.RowsAffected == 0 {
+		return models.ErrNotFound
+	}
+	return translate(res.Error)
+}
+
+// UpdateWebhookColumns writes only the named columns of an existing
+// endpoint (and updated_at), scoped by org and ID. A PATCH must not write
+// back what it did not change: a read-modify-write of every column would
+// undo a concurrent 410 deactivation (DeactivateWebhook) or secret rotation
+// that landed between its read and its write.
+func (s *Store) UpdateWebhookColumns(ctx context.Context, w *models.Webhook, cols ...string) error {
+	w.UpdatedAt = Now()
+	row := *w
+	if slices.Contains(cols, "secret") {
+		row.Secret = s.seal(w.Secret)
+	}
+	sel := append(slices.Clone(cols), "updated_at")
+	res := s.db.WithContext(ctx).Model(&row).Where("org_id = ?", w.OrgID).Select(sel).Updates(&row)
 	if res.Error == nil && res.RowsAffected == 0 {
 		return models.ErrNotFound
 	}

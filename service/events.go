@@ -87,9 +87,11 @@ func (s *Service) dispatch(ctx context.Context, ds []models.Delivery, subs []mod
 
 // startDelivery starts the delivery workflow. Eager start hands the first
 // workflow task straight to this process's worker when it runs one, so the
-// first attempt goes out without waiting for a poll. redrive runs a single
-// attempt numbered firstAttempt on a finished delivery. A workflow ID that
-// Temporal already holds is a *serviceerror.WorkflowExecutionAlreadyStarted.
+// first attempt goes out without waiting for a poll. redrive starts a new
+// run of a workflow ID that may have closed runs: one more attempt,
+// numbered firstAttempt, for a delivery that has made attempts, the whole
+// schedule for one that never made any. A workflow ID that Temporal holds
+// and the policy refuses is a *serviceerror.WorkflowExecutionAlreadyStarted.
 func (s *Service) startDelivery(ctx context.Context, d models.Delivery, w models.Webhook, firstAttempt int, redrive bool) error {
 	schedule := workflows.DefaultSchedule
 	if w.RetrySchedule != nil {
@@ -97,7 +99,10 @@ func (s *Service) startDelivery(ctx context.Context, d models.Delivery, w models
 	}
 	reuse := enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE
 	if redrive {
-		schedule, reuse = nil, enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE
+		reuse = enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE
+		if firstAttempt > 1 {
+			schedule = nil
+		}
 	}
 	ctx, cancel := withDeadline(ctx, 10*time.Second)
 	defer cancel()

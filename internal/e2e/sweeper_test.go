@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"net/http"
 	"slices"
 	"testing"
 	"time"
@@ -114,6 +115,28 @@ func TestSweepSkipsARowWhoseStartFails(t *testing.T) {
 	// The refused row is left for the next sweep, not marked.
 	if left := p.stillStranded(t); !slices.Equal(left, []string{broken.ID}) {
 		t.Fatalf("still stranded: %v, want only %s", left, broken.ID)
+	}
+}
+
+// TestRedriveOfAnUnstartedDeliveryGetsTheWholeSchedule: a delivery whose
+// workflow never started is re-driven with the endpoint's full schedule
+// (three attempts here), not one attempt.
+func TestRedriveOfAnUnstartedDeliveryGetsTheWholeSchedule(t *testing.T) {
+	p := newPlatform(t)
+	r := newReceiver(t, "hmac-sha256-hex", "Switchboard-Signature")
+	r.answer = func(n int, w http.ResponseWriter) {
+		if n < 3 {
+			w.WriteHeader(http.StatusInternalServerError)
+		}
+	}
+	w := p.createWebhook(r, map[string]any{"retry_schedule": []string{"0s", "0s"}})
+	d := p.strand(w.ID, time.Minute)
+	if code := p.call("POST", "/v1/deliveries/"+d.ID+"/retry", nil, nil); code != http.StatusAccepted {
+		t.Fatalf("retry: %d", code)
+	}
+	got := p.waitStatus(d.ID, models.StatusSucceeded)
+	if len(got.Attempts) != 3 || got.Attempts[0].Number != 1 || got.Attempts[2].ResponseStatus != 200 {
+		t.Fatalf("attempts: %+v", got.Attempts)
 	}
 }
 

@@ -116,8 +116,7 @@ func (s *Service) RetryDelivery(ctx context.Context, orgID, id string) (models.D
 	}
 	// No run is open (the signal found none): a new one may reuse the ID.
 	err = s.startDelivery(ctx, d, w, d.Attempts+1, true)
-	var already *serviceerror.WorkflowExecutionAlreadyStarted
-	if err != nil && !errors.As(err, &already) {
+	if err != nil && !alreadyStarted(err) {
 		// A run that started since the signal found none (the sweeper) is
 		// what was asked for.
 		return d, err

@@ -77,7 +77,7 @@ func (s *Service) dispatch(ctx context.Context, ds []models.Delivery, subs []mod
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := s.startDelivery(ctx, ds[i], subs[i], 1, false); err != nil && !temporal.IsWorkflowExecutionAlreadyStartedError(err) {
+			if err := s.startDelivery(ctx, ds[i], subs[i], 1, false); err != nil && !alreadyStarted(err) {
 				s.Log.Warn("delivery start deferred to sweeper", "delivery", ds[i].ID, "err", err)
 			}
 		}()
@@ -174,12 +174,11 @@ func (s *Service) Sweep(ctx context.Context) (started int, err error) {
 // swept. Any other failure is logged and the row left for the next sweep,
 // unless Temporal itself is unreachable, which is returned to end the sweep.
 func (s *Service) sweptOne(ctx context.Context, kind, id string, err error, started *int, swept *[]string) error {
-	var already *serviceerror.WorkflowExecutionAlreadyStarted
 	switch {
 	case err == nil:
 		*started++
 		*swept = append(*swept, id)
-	case errors.As(err, &already):
+	case alreadyStarted(err):
 		*swept = append(*swept, id)
 	case temporalUnreachable(ctx, err):
 		return err
@@ -187,6 +186,14 @@ func (s *Service) sweptOne(ctx context.Context, kind, id string, err error, star
 		s.Log.Warn("sweeper could not start a "+kind+"; skipped until the next sweep", kind, id, "err", err)
 	}
 	return nil
+}
+
+// alreadyStarted reports that Temporal holds the workflow ID (a running
+// run, or a closed one the reuse policy protects). Starts set
+// WorkflowExecutionErrorWhenAlreadyStarted, otherwise this never happens.
+func alreadyStarted(err error) bool {
+	var already *serviceerror.WorkflowExecutionAlreadyStarted
+	return errors.As(err, &already)
 }
 
 // temporalUnreachable tells an outage (every other start would fail the

@@ -90,5 +90,7 @@ type Lookup struct {
 	Attempts       int    `gorm:"not null"`
 	Error          string `gorm:"size:1000"`
 	CompletedAt    *time.Time
-	CreatedAt      time.Time `gorm:"not null"`
+	// SweptAt: see Delivery.SweptAt.
+	SweptAt   *time.Time
+	CreatedAt time.Time `gorm:"not null"`
 }

@@ -123,8 +123,11 @@ type Delivery struct {
 	LastError      string `gorm:"size:1000"`
 	NextAttemptAt  *time.Time
 	CompletedAt    *time.Time
-	CreatedAt      time.Time `gorm:"not null;index:idx_delivery_org_created,priority:2"`
-	UpdatedAt      time.Time `gorm:"not null"`
+	// SweptAt is when the sweeper handed the row to Temporal (started its
+	// workflow or found it already there); swept rows are not swept again.
+	SweptAt   *time.Time
+	CreatedAt time.Time `gorm:"not null;index:idx_delivery_org_created,priority:2"`
+	UpdatedAt time.Time `gorm:"not null"`
 }
 
 // Attempt is one HTTP call made for a delivery or a customer lookup.

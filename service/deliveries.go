@@ -90,7 +90,8 @@ var ErrNotInProgress = &models.ConflictError{Message: "delivery is not in progre
 // attempt, a retry-now signal cuts the wait short. When the workflow has
 // finished (failed or cancelled), a new run of the same workflow ID makes one
 // more attempt, numbered after the last one, and shows up in the Web UI
-// beside the earlier run.
+// beside the earlier run. A delivery that never made an attempt (its
+// workflow never started) gets the endpoint's whole schedule instead.
 func (s *Service) RetryDelivery(ctx context.Context, orgID, id string) (models.Delivery, error) {
 	d, err := s.Store.GetDelivery(ctx, orgID, id)
 	if err != nil {
@@ -113,7 +114,11 @@ func (s *Service) RetryDelivery(ctx context.Context, orgID, id string) (models.D
 	if err := s.Store.SetDeliveryStatus(ctx, id, models.StatusPending, false); err != nil {
 		return d, err
 	}
-	if err := s.startDelivery(ctx, d, w, d.Attempts+1, true); err != nil {
+	// No run is open (the signal found none): a new one may reuse the ID.
+	err = s.startDelivery(ctx, d, w, d.Attempts+1, true)
+	if err != nil && !alreadyStarted(err) {
+		// A run that started since the signal found none (the sweeper) is
+		// what was asked for.
 		return d, err
 	}
 	return s.Store.GetDelivery(ctx, orgID, id)

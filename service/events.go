@@ -3,10 +3,12 @@ package service
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"sync"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
@@ -75,7 +77,7 @@ func (s *Service) dispatch(ctx context.Context, ds []models.Delivery, subs []mod
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := s.startDelivery(ctx, ds[i], subs[i], 1, false); err != nil && !temporal.IsWorkflowExecutionAlreadyStartedError(err) {
+			if err := s.startDelivery(ctx, ds[i], subs[i], 1, false); err != nil && !alreadyStarted(err) {
 				s.Log.Warn("delivery start deferred to sweeper", "delivery", ds[i].ID, "err", err)
 			}
 		}()
@@ -85,8 +87,11 @@ func (s *Service) dispatch(ctx context.Context, ds []models.Delivery, subs []mod
 
 // startDelivery starts the delivery workflow. Eager start hands the first
 // workflow task straight to this process's worker when it runs one, so the
-// first attempt goes out without waiting for a poll. redrive runs a single
-// attempt numbered firstAttempt on a finished delivery.
+// first attempt goes out without waiting for a poll. redrive starts a new
+// run of a workflow ID that may have closed runs: one more attempt,
+// numbered firstAttempt, for a delivery that has made attempts, the whole
+// schedule for one that never made any. A workflow ID that Temporal holds
+// and the policy refuses is a *serviceerror.WorkflowExecutionAlreadyStarted.
 func (s *Service) startDelivery(ctx context.Context, d models.Delivery, w models.Webhook, firstAttempt int, redrive bool) error {
 	schedule := workflows.DefaultSchedule
 	if w.RetrySchedule != nil {
@@ -94,7 +99,10 @@ func (s *Service) startDelivery(ctx context.Context, d models.Delivery, w models
 	}
 	reuse := enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE
 	if redrive {
-		schedule, reuse = nil, enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE
+		reuse = enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE
+		if firstAttempt > 1 {
+			schedule = nil
+		}
 	}
 	ctx, cancel := withDeadline(ctx, 10*time.Second)
 	defer cancel()
@@ -103,6 +111,9 @@ func (s *Service) startDelivery(ctx context.Context, d models.Delivery, w models
 		TaskQueue:             s.Cfg.TaskQueue,
 		EnableEagerStart:      true,
 		WorkflowIDReusePolicy: reuse,
+		// Without it the SDK answers an existing run as if it had started
+		// a new one, and no caller can tell the two apart.
+		WorkflowExecutionErrorWhenAlreadyStarted: true,
 		TypedSearchAttributes: temporal.NewSearchAttributes(
 			workflows.AttrOrg.ValueSet(d.OrgID), workflows.AttrEndpoint.ValueSet(d.WebhookID),
 			workflows.AttrEventType.ValueSet(d.EventType), workflows.AttrStatus.ValueSet(models.StatusPending)),
@@ -113,24 +124,34 @@ func (s *Service) startDelivery(ctx context.Context, d models.Delivery, w models
 }
 
 // Sweep starts the workflows of deliveries and customer lookups that were
-// committed but never started (the process died between commit and start, or Temporal was
-// briefly unreachable). Starting is idempotent: the workflow ID is the
-// delivery ID and an existing run is never duplicated.
+// committed but never started (the process died between commit and start,
+// or Temporal was briefly unreachable). The workflow ID is the delivery or
+// lookup ID, so a row whose workflow Temporal already holds, running or
+// closed, is not started again and not counted; it is marked swept, like
+// every row handed over, so it is not picked again. A row whose start
+// fails is logged and skipped; an unreachable Temporal ends the sweep.
 func (s *Service) Sweep(ctx context.Context) (started int, err error) {
 	cutoff := store.Now().Add(-s.Cfg.SweepInterval)
 	ds, err := s.Store.Undispatched(ctx, cutoff, 500)
 	if err != nil {
 		return 0, err
 	}
+	var swept []string
 	for _, d := range ds {
 		w, err := s.Store.WebhookByID(ctx, d.WebhookID)
-		if err != nil {
+		if errors.Is(err, models.ErrNotFound) {
 			// Deleted endpoint: start anyway, the attempt records the failure.
-			w = models.Webhook{ID: d.WebhookID}
+			w, err = models.Webhook{ID: d.WebhookID}, nil
 		}
-		if err := count(&started, s.startDelivery(ctx, d, w, 1, false)); err != nil {
-			return started, err
+		if err == nil {
+			err = s.startDelivery(ctx, d, w, 1, false)
 		}
+		if err := s.sweptOne(ctx, "delivery", d.ID, err, &started, &swept); err != nil {
+			return started, errors.Join(err, s.Store.MarkSwept(ctx, swept))
+		}
+	}
+	if err := s.Store.MarkSwept(ctx, swept); err != nil {
+		return started, err
 	}
 	// Customer lookups get the same guarantee: a committed first message
 	// whose lookup never started is looked up late rather than never.
@@ -138,25 +159,49 @@ func (s *Service) Sweep(ctx context.Context) (started int, err error) {
 	if err != nil {
 		return started, err
 	}
+	swept = swept[:0]
 	for _, l := range ls {
 		_, err := s.startLookup(ctx, l)
-		if err := count(&started, err); err != nil {
-			return started, err
+		if err := s.sweptOne(ctx, "lookup", l.ID, err, &started, &swept); err != nil {
+			return started, errors.Join(err, s.Store.MarkLookupsSwept(ctx, swept))
 		}
 	}
-	return started, nil
+	return started, s.Store.MarkLookupsSwept(ctx, swept)
 }
 
-// count tallies one sweep start: an already-running workflow is not an
-// error, it just was not stranded after all.
-func count(started *int, err error) error {
+// sweptOne tallies one sweep start. A started workflow counts; one that
+// Temporal already held does not (it was not stranded after all); both are
+// swept. Any other failure is logged and the row left for the next sweep,
+// unless Temporal itself is unreachable, which is returned to end the sweep.
+func (s *Service) sweptOne(ctx context.Context, kind, id string, err error, started *int, swept *[]string) error {
 	switch {
 	case err == nil:
 		*started++
-	case !temporal.IsWorkflowExecutionAlreadyStartedError(err):
+		*swept = append(*swept, id)
+	case alreadyStarted(err):
+		*swept = append(*swept, id)
+	case temporalUnreachable(ctx, err):
 		return err
+	default:
+		s.Log.Warn("sweeper could not start a "+kind+"; skipped until the next sweep", kind, id, "err", err)
 	}
 	return nil
+}
+
+// alreadyStarted reports that Temporal holds the workflow ID (a running
+// run, or a closed one the reuse policy protects). Starts set
+// WorkflowExecutionErrorWhenAlreadyStarted, otherwise this never happens.
+func alreadyStarted(err error) bool {
+	var already *serviceerror.WorkflowExecutionAlreadyStarted
+	return errors.As(err, &already)
+}
+
+// temporalUnreachable tells an outage (every other start would fail the
+// same way) from a failure of one row's start.
+func temporalUnreachable(ctx context.Context, err error) bool {
+	var unavailable *serviceerror.Unavailable
+	var deadline *serviceerror.DeadlineExceeded
+	return ctx.Err() != nil || errors.As(err, &unavailable) || errors.As(err, &deadline) || errors.Is(err, context.DeadlineExceeded)
 }
 
 // RunSweeper calls Sweep every SweepInterval until ctx ends.

@@ -66,22 +66,45 @@ func (s *Service) UpdateWebhook(ctx context.Context, orgID, id string, in Webhoo
 	if err := s.applyWebhook(ctx, &w, in); err != nil {
 		return models.Webhook{}, false, err
 	}
+	cols := patchedColumns(in)
 	if in.Active != nil && *in.Active {
 		w.DisabledReason = ""
+		cols = append(cols, "disabled_reason")
 	}
-	if err := s.Store.SaveWebhook(ctx, &w); err != nil {
+	// Only the columns the request changes are written, so a 410 that
+	// deactivated the endpoint since the read above stays in force.
+	if err := s.Store.UpdateWebhookColumns(ctx, &w, cols...); err != nil {
 		return models.Webhook{}, false, err
 	}
-	// SaveWebhook never writes secrets (so an edit cannot undo a rotation):
-	// a scheme switch replaces the secret through the rotation path.
+	// Secrets are never written by an edit (it cannot undo a rotation): a
+	// scheme switch replaces the secret through the rotation path.
 	if newSecret = wasSW != (w.SigningScheme == signing.StandardWebhooks); newSecret {
 		plain := signing.NewSecret(w.SigningScheme)
 		if err := s.Store.RotateWebhookSecret(ctx, orgID, id, w.SigningScheme, plain, nil); err != nil {
 			return models.Webhook{}, false, err
 		}
-		w.Secret, w.PreviousSecret, w.PreviousSecretExpiresAt = models.NewSecret(plain), models.Secret{}, nil
 	}
-	return w, newSecret, nil
+	// Answer with the stored row: it includes concurrent changes.
+	w, err = s.Store.GetWebhook(ctx, orgID, id)
+	return w, newSecret, err
+}
+
+// patchedColumns names the columns a patch sets: the fields it carries.
+func patchedColumns(in WebhookInput) []string {
+	var cols []string
+	for _, f := range []struct {
+		set bool
+		col string
+	}{
+		{in.URL != nil, "url"}, {in.Description != nil, "description"}, {in.EventTypes != nil, "event_types"},
+		{in.Active != nil, "active"}, {in.Source != nil, "source"}, {in.SigningScheme != nil, "signing_scheme"},
+		{in.SignatureHeader != nil, "signature_header"}, {in.RetrySchedule != nil, "retry_schedule"},
+	} {
+		if f.set {
+			cols = append(cols, f.col)
+		}
+	}
+	return cols
 }
 
 func (s *Service) applyWebhook(ctx context.Context, w *models.Webhook, in WebhookInput) error {

@@ -128,6 +128,9 @@ func (s *Service) startLookup(ctx context.Context, l models.Lookup) (client.Work
 		EnableEagerStart: true,
 		// A lookup ID runs once; the sweeper may try again, never twice.
 		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		// An existing run is an error (*serviceerror.WorkflowExecutionAlreadyStarted),
+		// not a run handed back as if it had just started.
+		WorkflowExecutionErrorWhenAlreadyStarted: true,
 		TypedSearchAttributes: temporal.NewSearchAttributes(
 			workflows.AttrOrg.ValueSet(l.OrgID), workflows.AttrStatus.ValueSet(models.StatusPending)),
 	}, workflows.Lookup, workflows.LookupInput{LookupID: l.ID, AttemptTimeout: s.Cfg.LookupTimeout})

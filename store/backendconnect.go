@@ -283,11 +283,11 @@ func clip(s string, n int) string {
 }
 
 // StrandedLookups lists pending lookups created before olderThan that have
-// made no attempt: their workflow may never have started because the
-// process died between the commit and the start.
+// made no attempt and were not swept yet: their workflow may never have
+// started because the process died between the commit and the start.
 func (s *Store) StrandedLookups(ctx context.Context, olderThan time.Time, limit int) ([]models.Lookup, error) {
 	var out []models.Lookup
-	err := s.db.WithContext(ctx).Where("status = ? AND attempts = 0 AND completed_at IS NULL AND created_at < ?", models.ProfilePending, olderThan).
+	err := s.db.WithContext(ctx).Where("status = ? AND attempts = 0 AND completed_at IS NULL AND swept_at IS NULL AND created_at < ?", models.ProfilePending, olderThan).
 		Order("created_at").Limit(limit).Find(&out).Error
 	return out, translate(err)
 }

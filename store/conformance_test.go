@@ -159,6 +159,13 @@ func TestStoreConformance(t *testing.T) {
 		if err != nil || len(stranded) != 4 {
 			t.Fatalf("undispatched: %d %v", len(stranded), err)
 		}
+		// Rows the sweeper handed to Temporal are not swept again.
+		if err := st.MarkSwept(t.Context(), []string{ids[1], ids[2]}); err != nil {
+			t.Fatal(err)
+		}
+		if stranded, err = st.Undispatched(t.Context(), store.Now(), 100); err != nil || len(stranded) != 2 || stranded[0].ID != ids[3] {
+			t.Fatalf("undispatched after marking: %+v %v", stranded, err)
+		}
 		var got []string
 		cursor := ""
 		for page := 0; ; page++ {

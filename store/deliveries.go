@@ -153,11 +153,29 @@ func (s *Store) Attempts(ctx context.Context, parentID string) ([]models.Attempt
 }
 
 // Undispatched lists pending deliveries created before olderThan that have
-// made no attempt: candidates whose workflow may never have started because
-// the process died between commit and start.
+// made no attempt and were not swept yet: candidates whose workflow may
+// never have started because the process died between commit and start.
 func (s *Store) Undispatched(ctx context.Context, olderThan time.Time, limit int) ([]models.Delivery, error) {
 	var out []models.Delivery
-	err := s.db.WithContext(ctx).Where("status = ? AND attempts = 0 AND created_at < ?", models.StatusPending, olderThan).
+	err := s.db.WithContext(ctx).Where("status = ? AND attempts = 0 AND swept_at IS NULL AND created_at < ?", models.StatusPending, olderThan).
 		Order("created_at").Limit(limit).Find(&out).Error
 	return out, translate(err)
+}
+
+// MarkSwept records that the sweeper handed these deliveries to Temporal,
+// so Undispatched skips them from now on.
+func (s *Store) MarkSwept(ctx context.Context, ids []string) error {
+	return s.markSwept(ctx, &models.Delivery{}, ids)
+}
+
+// MarkLookupsSwept is MarkSwept for customer lookups (StrandedLookups).
+func (s *Store) MarkLookupsSwept(ctx context.Context, ids []string) error {
+	return s.markSwept(ctx, &models.Lookup{}, ids)
+}
+
+func (s *Store) markSwept(ctx context.Context, model any, ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	return translate(s.db.WithContext(ctx).Model(model).Where("id IN ?", ids).Update("swept_at", Now()).Error)
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"time"
 
 	"github.com/go-gormigrate/gormigrate/v2"
 	"gorm.io/gorm"
@@ -58,7 +59,39 @@ var migrations = []*gormigrate.Migration{
 			return m.DropColumn(&models.Webhook{}, "previous_secret_expires_at")
 		},
 	},
+	{
+		// The sweeper marks the rows it handed to Temporal so that a row
+		// whose workflow exists (running, or closed without an attempt)
+		// is not started again every sweep.
+		ID: "0004_swept_marker",
+		Migrate: func(tx *gorm.DB) error {
+			for _, m := range []any{&sweptDelivery{}, &sweptLookup{}} {
+				if !tx.Migrator().HasColumn(m, "SweptAt") {
+					if err := tx.Migrator().AddColumn(m, "SweptAt"); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		},
+		Rollback: func(tx *gorm.DB) error {
+			if err := tx.Migrator().DropColumn(&sweptDelivery{}, "SweptAt"); err != nil {
+				return err
+			}
+			return tx.Migrator().DropColumn(&sweptLookup{}, "SweptAt")
+		},
+	},
 }
+
+// sweptDelivery and sweptLookup freeze the column 0004 adds, so the
+// migration does not change when the models do.
+type sweptDelivery struct{ SweptAt *time.Time }
+
+func (sweptDelivery) TableName() string { return "deliveries" }
+
+type sweptLookup struct{ SweptAt *time.Time }
+
+func (sweptLookup) TableName() string { return "lookups" }
 
 // Migrate brings the schema to the latest version.
 func (s *Store) Migrate(ctx context.Context) error {

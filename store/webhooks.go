@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"gorm.io/gorm"
@@ -82,6 +83,27 @@ func (s *Store) RotateWebhookSecret(ctx context.Context, orgID, id, scheme, secr
 		return &models.ConflictError{Message: "the endpoint's signing scheme changed during the rotation; try again"}
 	}
 	return nil
+}
+
+// UpdateWebhookColumns writes only the named columns of an existing
+// endpoint (and updated_at), scoped by org and ID. A PATCH must not write
+// back what it did not change: a read-modify-write of every column would
+// undo a concurrent 410 deactivation (DeactivateWebhook) or secret rotation
+// that landed between its read and its write.
+func (s *Store) UpdateWebhookColumns(ctx context.Context, w *models.Webhook, cols ...string) error {
+	// Secrets change only through RotateWebhookSecret, which writes them
+	// already sealed; a Select here would let a stale copy overwrite them.
+	cols = slices.DeleteFunc(slices.Clone(cols), func(c string) bool {
+		return c == "secret" || c == "previous_secret" || c == "previous_secret_expires_at"
+	})
+	w.UpdatedAt = Now()
+	row := *w
+	sel := append(slices.Clone(cols), "updated_at")
+	res := s.db.WithContext(ctx).Model(&row).Where("org_id = ?", w.OrgID).Select(sel).Updates(&row)
+	if res.Error == nil && res.RowsAffected == 0 {
+		return models.ErrNotFound
+	}
+	return translate(res.Error)
 }
 
 // DeleteWebhook removes an endpoint; its past deliveries stay for history.

@@ -52,6 +52,9 @@ func Delivery(ctx workflow.Context, in DeliveryInput) (DeliveryResult, error) {
 	first := max(in.FirstAttempt, 1)
 	total := len(in.Schedule) + 1
 	retryNow := workflow.GetSignalChannel(ctx, SignalRetryNow)
+	// Runs recorded before versionCorrectness keep their old command
+	// sequence on replay; see the constants.
+	v := workflow.GetVersion(ctx, changeCorrectness, workflow.DefaultVersion, versionCorrectness)
 	for i := range total {
 		final := i == total-1
 		attempt := activities.DeliverInput{DeliveryID: in.DeliveryID, Attempt: first + i, Final: final}
@@ -70,7 +73,7 @@ func Delivery(ctx workflow.Context, in DeliveryInput) (DeliveryResult, error) {
 			return finish(ctx, models.StatusSucceeded, i+1)
 		}
 		if ctx.Err() != nil {
-			return cancelled(ctx, in.DeliveryID, i+1)
+			return cancelled(ctx, v, in.DeliveryID, i+1)
 		}
 		var appErr *temporal.ApplicationError
 		isHTTP := errors.As(err, &appErr) && appErr.Type() == activities.ErrTypeHTTP
@@ -82,7 +85,9 @@ func Delivery(ctx workflow.Context, in DeliveryInput) (DeliveryResult, error) {
 		if final {
 			if !isHTTP {
 				// The attempt never got to record itself (e.g. it timed out).
-				_ = workflow.ExecuteActivity(bookkeepingCtx(ctx), a.MarkDelivery, in.DeliveryID, models.StatusFailed).Get(ctx, nil)
+				if err := markDelivery(ctx, v, in.DeliveryID, models.StatusFailed); err != nil {
+					return DeliveryResult{Status: models.StatusFailed, Attempts: i + 1}, err
+				}
 			}
 			return finish(ctx, models.StatusFailed, i+1)
 		}
@@ -91,8 +96,14 @@ func Delivery(ctx workflow.Context, in DeliveryInput) (DeliveryResult, error) {
 			delay = appErr.NextRetryDelay()
 		}
 		setStatus(ctx, models.StatusRetrying)
+		if v >= versionCorrectness {
+			// A retry-now that arrived during the attempt asked to skip a
+			// wait that had not begun; it must not skip this one.
+			for retryNow.ReceiveAsync(nil) {
+			}
+		}
 		if err := waitOrRetryNow(ctx, retryNow, delay); err != nil {
-			return cancelled(ctx, in.DeliveryID, i+1)
+			return cancelled(ctx, v, in.DeliveryID, i+1)
 		}
 	}
 	return finish(ctx, models.StatusFailed, total) // unreachable: the loop returns on its final attempt
@@ -120,6 +131,30 @@ func recordUnrecorded(ctx workflow.Context, err error) error {
 	return workflow.ExecuteActivity(bookkeepingCtx(ctx), a.RecordDelivery, out).Get(ctx, &res)
 }
 
+// Workflow versions of Delivery (workflow.GetVersion).
+const (
+	changeCorrectness = "delivery-correctness"
+	// versionCorrectness drains retry-now signals received before a wait
+	// begins and fails the run, instead of ending it as if the status were
+	// stored, when the bookkeeping activity that stores a final status
+	// fails (it retries without a deadline first).
+	versionCorrectness workflow.Version = 1
+)
+
+// markDelivery stores a final status the attempts could not record. The
+// activity retries infrastructure failures without a deadline; if it still
+// fails (a non-retryable error), the run fails with that error so the
+// mismatch shows in the Web UI and the log instead of a delivery left
+// "retrying" in the database under a run that claims to be done.
+func markDelivery(ctx workflow.Context, v workflow.Version, deliveryID, status string) error {
+	err := workflow.ExecuteActivity(bookkeepingCtx(ctx), a.MarkDelivery, deliveryID, status).Get(ctx, nil)
+	if err == nil || v < versionCorrectness {
+		return nil // runs recorded before the version ignored the error
+	}
+	workflow.GetLogger(ctx).Error("could not store the delivery's final status", "delivery", deliveryID, "status", status, "error", err)
+	return err
+}
+
 // waitOrRetryNow sleeps on a durable timer that a retry-now signal cuts
 // short. It returns an error only when the workflow is cancelled.
 func waitOrRetryNow(ctx workflow.Context, retryNow workflow.ReceiveChannel, delay time.Duration) error {
@@ -140,10 +175,12 @@ func waitOrRetryNow(ctx workflow.Context, retryNow workflow.ReceiveChannel, dela
 	return nil
 }
 
-func cancelled(ctx workflow.Context, deliveryID string, attempts int) (DeliveryResult, error) {
+func cancelled(ctx workflow.Context, v workflow.Version, deliveryID string, attempts int) (DeliveryResult, error) {
 	// The workflow context is cancelled; bookkeeping needs one that is not.
 	dctx, _ := workflow.NewDisconnectedContext(ctx)
-	_ = workflow.ExecuteActivity(bookkeepingCtx(dctx), a.MarkDelivery, deliveryID, models.StatusCancelled).Get(dctx, nil)
+	if err := markDelivery(dctx, v, deliveryID, models.StatusCancelled); err != nil {
+		return DeliveryResult{Status: models.StatusCancelled, Attempts: attempts}, err
+	}
 	setStatus(dctx, models.StatusCancelled)
 	return DeliveryResult{Status: models.StatusCancelled, Attempts: attempts}, temporal.NewCanceledError()
 }

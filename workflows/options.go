@@ -36,10 +36,14 @@ func localAttemptCtx(ctx workflow.Context, httpTimeout time.Duration) workflow.C
 	})
 }
 
+// bookkeepingCtx runs an activity that stores a status and nothing else.
+// It has no schedule-to-close deadline: giving up would leave the database
+// saying "retrying" about a finished delivery, while retrying (at most once
+// a minute, each failure visible on the pending activity in the Web UI)
+// costs nothing and heals when the database is back.
 func bookkeepingCtx(ctx workflow.Context) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout:    storeMargin,
-		ScheduleToCloseTimeout: 10 * time.Minute,
-		RetryPolicy:            infraRetry,
+		StartToCloseTimeout: storeMargin,
+		RetryPolicy:         infraRetry,
 	})
 }

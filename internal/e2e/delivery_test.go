@@ -180,9 +180,10 @@ func TestFailTwiceThenSucceedKeepsOneIdempotencyKey(t *testing.T) {
 			t.Fatal("the signing secret appears in workflow history")
 		}
 	}
-	// Attempt 1 is a local activity (a marker); the "0s" wait needs no
-	// timer; attempts 2 and 3 are activities, the second after a 1s timer.
-	if types["MarkerRecorded"] != 1 || types["ActivityTaskScheduled"] != 2 || types["ActivityTaskFailed"] != 1 ||
+	// Attempt 1 is a local activity (a marker, beside the workflow's
+	// version marker); the "0s" wait needs no timer; attempts 2 and 3 are
+	// activities, the second after a 1s timer.
+	if types["MarkerRecorded"] != 2 || types["ActivityTaskScheduled"] != 2 || types["ActivityTaskFailed"] != 1 ||
 		types["TimerStarted"] != 1 || types["WorkflowExecutionCompleted"] != 1 {
 		t.Fatalf("history event types: %v", types)
 	}

@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"errors"
+	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -18,9 +20,11 @@ import (
 	"github.com/switchboardhq/switchboard/workflows"
 )
 
-// writeTestdata regenerates workflows/testdata from this run's histories.
-// Only do it for a workflow change that is meant to be incompatible; the
-// saved histories exist to catch the ones that are not meant to be.
+// writeTestdata records this run's histories into workflows/testdata, for
+// the files that do not exist yet: a recorded history is never replaced,
+// since it stands for runs of its code that may still be in flight. After a
+// GetVersion-gated change, name the runs of the new shape anew below and
+// run once with SWITCHBOARD_WRITE_REPLAY_TESTDATA=1.
 var writeTestdata = os.Getenv("SWITCHBOARD_WRITE_REPLAY_TESTDATA") == "1"
 
 // TestHistoriesReplay runs the main delivery paths on the real server and
@@ -73,12 +77,14 @@ func TestHistoriesReplay(t *testing.T) {
 	failedLookup := p.message(map[string]any{"visitor_id": "u2", "text": "hi"})
 	p.waitCustomer(failedLookup.ConversationID, models.ProfileFailed)
 
+	// Delivery runs carry the version of their shape: delivery_*.json
+	// without one were recorded before delivery-correctness version 1.
 	runs := map[string]string{
-		"delivery_retry_after_then_retry_now": workflows.DeliveryID(retried),
-		"delivery_cancelled":                  workflows.DeliveryID(cancelled),
-		"delivery_gone":                       workflows.DeliveryID(gone),
-		"lookup_ok_on_retry":                  workflows.LookupID(retriedLookup.LookupID),
-		"lookup_failed_twice":                 workflows.LookupID(failedLookup.LookupID),
+		"delivery_v1_retry_after_then_retry_now": workflows.DeliveryID(retried),
+		"delivery_v1_cancelled":                  workflows.DeliveryID(cancelled),
+		"delivery_v1_gone":                       workflows.DeliveryID(gone),
+		"lookup_ok_on_retry":                     workflows.LookupID(retriedLookup.LookupID),
+		"lookup_failed_twice":                    workflows.LookupID(failedLookup.LookupID),
 	}
 	replayer := sdkworker.NewWorkflowReplayer()
 	worker.Register(replayerRegistry{replayer}, nil)
@@ -91,12 +97,12 @@ func TestHistoriesReplay(t *testing.T) {
 		if err := replayer.ReplayWorkflowHistory(nil, hist); err != nil {
 			t.Fatalf("%s does not replay: %v", name, err)
 		}
-		if writeTestdata {
+		path := filepath.Join(testenv.RepoRoot(), "workflows", "testdata", name+".json")
+		if _, err := os.Stat(path); writeTestdata && errors.Is(err, fs.ErrNotExist) {
 			raw, err := temporalproto.CustomJSONMarshalOptions{Indent: "  "}.Marshal(hist)
 			if err != nil {
 				t.Fatal(err)
 			}
-			path := filepath.Join(testenv.RepoRoot(), "workflows", "testdata", name+".json")
 			if err := os.WriteFile(path, append(raw, '\n'), 0o644); err != nil {
 				t.Fatal(err)
 			}

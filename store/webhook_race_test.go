@@ -49,7 +49,15 @@ func TestPatchRacingDeactivation(t *testing.T) {
 		if got.Active || got.Description != desc {
 			t.Fatalf("PATCH answered active=%v description=%q, not the stored row", got.Active, got.Description)
 		}
-		if stored.Secret != w.Secret || stored.URL != w.URL || len(stored.EventTypes) != 1 {
+		storedSecret, err := stored.Secret.Reveal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		seededSecret, err := w.Secret.Reveal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if storedSecret != seededSecret || stored.URL != w.URL || len(stored.EventTypes) != 1 {
 			t.Fatalf("untouched columns changed: %+v", stored)
 		}
 	})

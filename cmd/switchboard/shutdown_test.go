@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchboardhq/switchboard/app"
 	"github.com/switchboardhq/switchboard/internal/testenv"
 )
 
@@ -37,6 +38,7 @@ func TestServeShutsDownWithAnOpenStream(t *testing.T) {
 		"SWITCHBOARD_HTTP_ADDR="+addr,
 		"SWITCHBOARD_TEMPORAL_ADDRESS="+temporal.FrontendHostPort(),
 		"SWITCHBOARD_TASK_QUEUE=shutdown-"+strconv.FormatInt(time.Now().UnixNano(), 36),
+		"SWITCHBOARD_SECRET_KEY="+app.NewSecretKey(),
 	)
 	command := func(args ...string) *exec.Cmd {
 		c := exec.Command(bin, args...)

@@ -56,6 +56,10 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, parts Parts
 	if err != nil {
 		return nil, err
 	}
+	if err := st.SetPool(store.Pool{MaxOpen: cfg.DBMaxOpenConns, MaxIdle: cfg.DBMaxIdleConns, MaxLifetime: cfg.DBConnMaxLifetime}); err != nil {
+		_ = st.Close()
+		return nil, err
+	}
 	if key := cfg.SecretKeyBytes(); key != nil {
 		if err := st.SetSecretKey(key); err != nil {
 			_ = st.Close()
@@ -128,7 +132,7 @@ func (a *App) Close() {
 
 // Serve runs the HTTP API on cfg.HTTPAddr until ctx ends.
 func (a *App) Serve(ctx context.Context) error {
-	srv := &http.Server{Addr: a.Cfg.HTTPAddr, Handler: a.Handler, ReadHeaderTimeout: 10 * time.Second}
+	srv := a.httpServer()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
 	select {
@@ -141,6 +145,18 @@ func (a *App) Serve(ctx context.Context) error {
 			return err
 		}
 		return nil
+	}
+}
+
+// httpServer bounds how long a client may hold a connection: headers, body,
+// the answer and idle keep-alive each have a deadline (slow clients were
+// seen holding 1,000 connections). The API lifts the read deadline once a
+// body is read and both deadlines for event streams.
+func (a *App) httpServer() *http.Server {
+	return &http.Server{
+		Addr: a.Cfg.HTTPAddr, Handler: a.Handler,
+		ReadHeaderTimeout: a.Cfg.HTTPReadHeaderTimeout, ReadTimeout: a.Cfg.HTTPReadTimeout,
+		WriteTimeout: a.Cfg.HTTPWriteTimeout, IdleTimeout: a.Cfg.HTTPIdleTimeout,
 	}
 }
 

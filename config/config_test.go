@@ -60,3 +60,20 @@ func TestSecretKeyValidation(t *testing.T) {
 		t.Fatalf("32-byte key: %v", err)
 	}
 }
+
+func TestHTTPAndPoolSettings(t *testing.T) {
+	c, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.HTTPReadHeaderTimeout <= 0 || c.HTTPReadTimeout <= 0 || c.HTTPWriteTimeout <= c.DeliveryTimeout+15*time.Second ||
+		c.HTTPIdleTimeout <= 0 || c.DBMaxOpenConns != 20 || c.DBMaxIdleConns > c.DBMaxOpenConns {
+		t.Fatalf("defaults: %+v", c)
+	}
+	t.Setenv(Prefix+"HTTP_READ_TIMEOUT", "0s")
+	t.Setenv(Prefix+"DB_MAX_IDLE_CONNS", "50")
+	_, err = Load()
+	if err == nil || !strings.Contains(err.Error(), "HTTP_READ_TIMEOUT") || !strings.Contains(err.Error(), "DB_MAX_IDLE_CONNS") {
+		t.Fatalf("bad settings accepted: %v", err)
+	}
+}

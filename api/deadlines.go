@@ -20,6 +20,9 @@ import (
 //     refused request) gets "Connection: close" on the answer, so net/http
 //     answers at once and closes instead of first draining up to 256 KiB
 //     from a client that may be sending a byte every few seconds.
+//
+// Authentication runs before any handler reads a body, so a request with
+// no valid key is answered 401 without its body being read.
 func bodyDeadline(c *gin.Context) {
 	rc := http.NewResponseController(c.Writer)
 	// A response writer without deadlines (a test recorder) needs none.
@@ -34,6 +37,10 @@ func bodyDeadline(c *gin.Context) {
 	c.Next()
 	if !body.eof.Load() && !c.Writer.Written() {
 		c.Header("Connection", "close")
+		// net/http also drains an unread body (up to 256 KiB) when it
+		// closes it after the answer; a deadline in the past makes that
+		// drain fail at once, so the connection is closed, not held.
+		_ = rc.SetReadDeadline(time.Now())
 	}
 }
 

@@ -112,6 +112,11 @@ func (c Config) Validate() error {
 			errs = append(errs, errors.New(Prefix+name+" must be a positive duration"))
 		}
 	}
+	// A write deadline shorter than the longest wait a handler makes would
+	// cut off the answer of a Test send or a refresh that did succeed.
+	if longest := max(c.DeliveryTimeout+15*time.Second, 2*(c.LookupTimeout+10*time.Second)); c.HTTPWriteTimeout > 0 && c.HTTPWriteTimeout <= longest {
+		errs = append(errs, fmt.Errorf("%sHTTP_WRITE_TIMEOUT must exceed %s (a Test send waits DELIVERY_TIMEOUT+15s, a refresh 2x(LOOKUP_TIMEOUT+10s))", Prefix, longest))
+	}
 	if c.DBMaxOpenConns < 1 {
 		errs = append(errs, errors.New(Prefix+"DB_MAX_OPEN_CONNS must be at least 1"))
 	}

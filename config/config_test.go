@@ -70,6 +70,11 @@ func TestHTTPAndPoolSettings(t *testing.T) {
 		c.HTTPIdleTimeout <= 0 || c.DBMaxOpenConns != 20 || c.DBMaxIdleConns > c.DBMaxOpenConns {
 		t.Fatalf("defaults: %+v", c)
 	}
+	t.Setenv(Prefix+"DELIVERY_TIMEOUT", "2m")
+	if _, err := Load(); err == nil || !strings.Contains(err.Error(), "HTTP_WRITE_TIMEOUT") {
+		t.Fatalf("a write deadline below the Test send's wait was accepted: %v", err)
+	}
+	t.Setenv(Prefix+"DELIVERY_TIMEOUT", "30s")
 	t.Setenv(Prefix+"HTTP_READ_TIMEOUT", "0s")
 	t.Setenv(Prefix+"DB_MAX_IDLE_CONNS", "50")
 	_, err = Load()

@@ -42,12 +42,14 @@ func serveForTest(t *testing.T, cfg config.Config) (string, string) {
 
 // slowPost opens a connection and sends a POST /v1/events that announces a
 // 100 kB body but sends only its first bytes, like the measured attacker
-// (a byte every 5 s). It returns the connection and the server's answer.
+// (a byte every 5 s). It returns the connection and the server's answer,
+// nil after reporting an error (it may run in a goroutine, so no Fatal).
 func slowPost(t *testing.T, addr, key string) (net.Conn, *bufio.Reader, *http.Response) {
 	t.Helper()
 	conn, err := net.Dial("tcp", addr)
 	if err != nil {
-		t.Fatal(err)
+		t.Error(err)
+		return nil, nil, nil
 	}
 	t.Cleanup(func() { _ = conn.Close() })
 	// A guard so a regression fails the test instead of hanging it; the
@@ -58,7 +60,8 @@ func slowPost(t *testing.T, addr, key string) (net.Conn, *bufio.Reader, *http.Re
 	br := bufio.NewReader(conn)
 	resp, err := http.ReadResponse(br, nil)
 	if err != nil {
-		t.Fatalf("no answer to the slow body: %v", err)
+		t.Errorf("no answer to the slow body: %v", err)
+		return conn, br, nil
 	}
 	return conn, br, resp
 }
@@ -83,11 +86,27 @@ func TestSlowBodyIsCutOffByTheReadDeadline(t *testing.T) {
 	}
 	cfg.HTTPReadTimeout = 300 * time.Millisecond
 	addr, key := serveForTest(t, cfg)
-	_, br, resp := slowPost(t, addr, key)
-	if resp.StatusCode != http.StatusRequestTimeout {
-		t.Fatalf("status %d, want 408", resp.StatusCode)
+	// Many at once, as in the measured attack (1,000 were all held): every
+	// one is cut off, none waits for the others.
+	const clients = 50
+	type outcome struct {
+		br   *bufio.Reader
+		resp *http.Response
 	}
-	assertClosed(t, br, resp)
+	done := make(chan outcome, clients)
+	for range clients {
+		go func() {
+			_, br, resp := slowPost(t, addr, key)
+			done <- outcome{br, resp}
+		}()
+	}
+	for range clients {
+		o := <-done
+		if o.resp == nil || o.resp.StatusCode != http.StatusRequestTimeout {
+			t.Fatalf("answer %v, want 408", o.resp)
+		}
+		assertClosed(t, o.br, o.resp)
+	}
 }
 
 // TestUnauthenticatedSlowBodyIsNotRead: a request with a wrong key gets 401
@@ -102,7 +121,7 @@ func TestUnauthenticatedSlowBodyIsNotRead(t *testing.T) {
 	cfg.HTTPReadTimeout = time.Hour
 	addr, _ := serveForTest(t, cfg)
 	_, br, resp := slowPost(t, addr, "sb_sk_wrong")
-	if resp.StatusCode != http.StatusUnauthorized {
+	if resp == nil || resp.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("status %d, want 401", resp.StatusCode)
 	}
 	assertClosed(t, br, resp)

@@ -46,6 +46,13 @@ func (s *Server) requireSecretKey(c *gin.Context) {
 // requirePublicKey admits the org's public key sent with the org ID; a
 // secret key is accepted too (server-side widgets).
 func (s *Server) requirePublicKey(c *gin.Context) {
+	// Said before the key is checked: "invalid API key" would send a
+	// widget developer hunting for a key problem they do not have.
+	if c.GetHeader(HeaderWidgetOrg) == "" {
+		_ = c.Error(&Error{Status: http.StatusUnauthorized, Code: "missing_org", Message: "the " + HeaderWidgetOrg + " header is required: it names the org the widget key belongs to"})
+		c.Abort()
+		return
+	}
 	key := c.GetHeader(HeaderWidgetKey)
 	if key == "" {
 		key = bearer(c)

@@ -101,6 +101,7 @@ func (s *Server) customerEvents(c *gin.Context) error {
 	if err != nil {
 		return err // nothing written yet: a normal JSON error
 	}
+	streamDeadlines(c)
 	h := c.Writer.Header()
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-cache")

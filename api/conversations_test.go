@@ -49,7 +49,12 @@ func TestCustomerEventsSeeLookupsFinishedElsewhere(t *testing.T) {
 	if err := st.CreateConversationWithMessage(ctx, conv, nil, nil, profile, lookup); err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(New(svc, log)) // 127.0.0.1
+	// Read and write deadlines far shorter than the stream's life: the
+	// stream must be exempt from both (streamDeadlines, bodyDeadline), or
+	// it ends before the change below.
+	srv := httptest.NewUnstartedServer(New(svc, log)) // 127.0.0.1
+	srv.Config.ReadTimeout, srv.Config.WriteTimeout = 100*time.Millisecond, 100*time.Millisecond
+	srv.Start()
 	defer srv.Close()
 
 	rctx, cancel := context.WithTimeout(ctx, 10*time.Second)

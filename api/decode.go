@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"os"
 	"reflect"
 	"strconv"
 	"strings"
@@ -26,18 +27,27 @@ func bodyLimit(limit int64) gin.HandlerFunc {
 
 // decode reads one JSON object into v. Unknown fields are rejected: a typo
 // such as "evnt_types" must not silently create an endpoint that listens to
-// nothing. Trailing data after the object is rejected too.
+// nothing. Trailing data after the object is rejected too. Every body goes
+// through checkJSON first, so text and shapes that cannot be stored or
+// safely forwarded are refused here for every route.
 func decode(c *gin.Context, v any) error {
 	raw, err := io.ReadAll(c.Request.Body)
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
 		return &Error{Status: http.StatusRequestEntityTooLarge, Code: "payload_too_large", Message: "request body is larger than the configured limit"}
 	}
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		// HTTP_READ_TIMEOUT passed before the client finished sending.
+		return &Error{Status: http.StatusRequestTimeout, Code: "request_timeout", Message: "the request body was not received in time"}
+	}
 	if err != nil {
 		return &Error{Status: http.StatusBadRequest, Code: "invalid_json", Message: "could not read the request body"}
 	}
 	if len(bytes.TrimSpace(raw)) == 0 {
 		return &Error{Status: http.StatusBadRequest, Code: "invalid_json", Message: "request body must be a JSON object"}
+	}
+	if err := checkJSON(raw); err != nil {
+		return err
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	if err := dec.Decode(v); err != nil {

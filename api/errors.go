@@ -4,6 +4,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 
 	"github.com/gin-gonic/gin"
 
@@ -31,6 +32,10 @@ type errorDetail struct {
 	Field   string `json:"field,omitempty"`
 }
 
+// retryAfterSeconds is the Retry-After of a 503: long enough for a pool to
+// free a connection or Temporal to come back, short for a client to wait.
+const retryAfterSeconds = 5
+
 // errorMiddleware turns the last error a handler recorded with c.Error into
 // the JSON error body. Unknown errors are logged and answered with a bare
 // "internal server error": their text may hold internals.
@@ -41,8 +46,12 @@ func errorMiddleware(log *slog.Logger) gin.HandlerFunc {
 			return
 		}
 		status, body := mapError(c.Errors.Last().Err)
-		if status == http.StatusInternalServerError {
+		switch status {
+		case http.StatusInternalServerError:
 			log.Error("request failed", "method", c.Request.Method, "path", c.FullPath(), "err", c.Errors.Last().Err)
+		case http.StatusServiceUnavailable:
+			log.Warn("dependency unavailable", "method", c.Request.Method, "path", c.FullPath(), "err", c.Errors.Last().Err)
+			c.Header("Retry-After", strconv.Itoa(retryAfterSeconds))
 		}
 		c.AbortWithStatusJSON(status, body)
 	}
@@ -65,6 +74,8 @@ func mapError(err error) (int, errorBody) {
 		return http.StatusBadRequest, errorBody{errorDetail{Code: code, Message: valErr.Error(), Field: valErr.Field}}
 	case errors.Is(err, models.ErrNotFound):
 		return http.StatusNotFound, errorBody{errorDetail{Code: "not_found", Message: "resource not found"}}
+	case errors.Is(err, models.ErrUnavailable):
+		return http.StatusServiceUnavailable, errorBody{errorDetail{Code: "unavailable", Message: "the service is temporarily unavailable; retry later"}}
 	case errors.Is(err, models.ErrUnauthorized):
 		return http.StatusUnauthorized, errorBody{errorDetail{Code: "unauthorized", Message: "missing or invalid API key"}}
 	case errors.Is(err, models.ErrForbidden):

@@ -89,7 +89,7 @@ func New(svc *service.Service, log *slog.Logger) *gin.Engine {
 	gin.SetMode(gin.ReleaseMode)
 	s := &Server{svc: svc, log: log}
 	r := gin.New()
-	r.Use(gin.Recovery(), metricsMiddleware(), errorMiddleware(log), bodyLimit(svc.Cfg.MaxBodyBytes))
+	r.Use(gin.Recovery(), metricsMiddleware(), errorMiddleware(log), textGuard, bodyDeadline, bodyLimit(svc.Cfg.MaxBodyBytes))
 	r.HandleMethodNotAllowed = true
 	r.NoRoute(func(c *gin.Context) {
 		_ = c.Error(&Error{Status: http.StatusNotFound, Code: "not_found", Message: "no such route"})

@@ -70,6 +70,10 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, parts Parts
 		_ = st.Close()
 		return nil, err
 	}
+	if err := st.SetPool(store.Pool{MaxOpen: cfg.DBMaxOpenConns, MaxIdle: cfg.DBMaxIdleConns, MaxLifetime: cfg.DBConnMaxLifetime}); err != nil {
+		_ = st.Close()
+		return nil, err
+	}
 	dialCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	var compression client.GrpcCompression = &client.GrpcCompressionNone{}
@@ -179,10 +183,7 @@ func Listen(cfg config.Config) (net.Listener, error) {
 // then shuts down gracefully: live streams end at once (hub.Shutdown), other
 // requests get up to 10 s to finish.
 func (a *App) ServeListener(ctx context.Context, ln net.Listener) error {
-	srv := &http.Server{Addr: a.Cfg.HTTPAddr, Handler: a.Handler, ReadHeaderTimeout: 10 * time.Second}
-	// Shutdown waits for every handler to return, and a stream only
-	// returns when told to.
-	srv.RegisterOnShutdown(a.Hub.Shutdown)
+	srv := a.httpServer()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -196,6 +197,23 @@ func (a *App) ServeListener(ctx context.Context, ln net.Listener) error {
 		}
 		return nil
 	}
+}
+
+// httpServer bounds how long a client may hold a connection: headers, body,
+// the answer and idle keep-alive each have a deadline (slow clients were
+// seen holding 1,000 connections). The API lifts the read deadline once a
+// body is read and both deadlines for event streams.
+//
+// Shutdown waits for every handler to return, and a live stream only
+// returns when told to: the hub ends them all as shutdown begins.
+func (a *App) httpServer() *http.Server {
+	srv := &http.Server{
+		Addr: a.Cfg.HTTPAddr, Handler: a.Handler,
+		ReadHeaderTimeout: a.Cfg.HTTPReadHeaderTimeout, ReadTimeout: a.Cfg.HTTPReadTimeout,
+		WriteTimeout: a.Cfg.HTTPWriteTimeout, IdleTimeout: a.Cfg.HTTPIdleTimeout,
+	}
+	srv.RegisterOnShutdown(a.Hub.Shutdown)
+	return srv
 }
 
 // Migrate opens the store and brings its schema up to date.

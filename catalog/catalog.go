@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"strings"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
@@ -114,7 +113,7 @@ func (t *EventType) Validate(data json.RawMessage) error {
 	if err := t.compiled.Validate(v); err != nil {
 		var ve *jsonschema.ValidationError
 		if errors.As(err, &ve) {
-			return fmt.Errorf("data does not match the %s schema: %s", t.Name, strings.TrimSpace(firstLeaf(ve)))
+			return fmt.Errorf("%s (the %s schema)", firstLeaf(ve), t.Name)
 		}
 		return fmt.Errorf("data does not match the %s schema", t.Name)
 	}

@@ -24,8 +24,16 @@ func TestCatalogHasTheDocumentedTypes(t *testing.T) {
 func TestValidateNamesTheFailingField(t *testing.T) {
 	typ, _ := Lookup("message.created")
 	err := typ.Validate(json.RawMessage(`{"message": {"id": "m1", "conversation_id": "c1", "role": "robot", "text": "x"}}`))
-	if err == nil || !strings.Contains(err.Error(), "/message/role") {
-		t.Fatalf("want an error naming /message/role, got %v", err)
+	if err == nil || !strings.HasPrefix(err.Error(), "data/message/role: ") {
+		t.Fatalf("want an error naming data/message/role, got %v", err)
+	}
+	ct, _ := Lookup("contact.created")
+	err = ct.Validate(json.RawMessage(`{"contact": {"email": "a@example.com"}}`))
+	if err == nil || !strings.HasPrefix(err.Error(), `data/contact: missing property 'id'`) {
+		t.Fatalf("want data/contact: missing property 'id', got %v", err)
+	}
+	if strings.Contains(err.Error(), "&{") {
+		t.Fatalf("error prints a Go struct: %v", err)
 	}
 	if err := typ.Validate(json.RawMessage(`[1,2]`)); err == nil {
 		t.Fatal("an array passed an object schema")

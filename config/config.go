@@ -29,6 +29,20 @@ type Config struct {
 	HTTPAddr     string `env:"HTTP_ADDR" envDefault:"127.0.0.1:8080" help:"Address the REST API listens on."`
 	MaxBodyBytes int64  `env:"MAX_BODY_BYTES" envDefault:"262144" help:"Largest accepted request body in bytes."`
 
+	// Deadlines that stop slow or idle clients from holding connections.
+	HTTPReadHeaderTimeout time.Duration `env:"HTTP_READ_HEADER_TIMEOUT" envDefault:"5s" help:"Time a client has to send the request headers."`
+	HTTPReadTimeout       time.Duration `env:"HTTP_READ_TIMEOUT" envDefault:"30s" help:"Time a client has to send headers and body (a body this slow gets 408); lifted once the body is read, so it does not limit how long a request may run."`
+	HTTPWriteTimeout      time.Duration `env:"HTTP_WRITE_TIMEOUT" envDefault:"90s" help:"Longest time from the end of the headers to the end of the answer; above the longest handler (a Test send waits DELIVERY_TIMEOUT+15s). Event streams (SSE) are exempt."`
+	HTTPIdleTimeout       time.Duration `env:"HTTP_IDLE_TIMEOUT" envDefault:"120s" help:"How long an idle keep-alive connection stays open."`
+
+	// PostgreSQL pool of one process. The defaults fit a server with
+	// max_connections=100 shared by API and workers: serve plus two worker
+	// processes use at most 60, leaving room for Temporal's own pools, the
+	// LISTEN connection of each API process and an operator's psql.
+	DBMaxOpenConns    int           `env:"DB_MAX_OPEN_CONNS" envDefault:"20" help:"Most PostgreSQL connections this process opens. Size so that (processes x this) stays well under the server's max_connections (100 by default): the default 20 lets serve and two workers use 60."`
+	DBMaxIdleConns    int           `env:"DB_MAX_IDLE_CONNS" envDefault:"10" help:"PostgreSQL connections kept open while idle (at most DB_MAX_OPEN_CONNS)."`
+	DBConnMaxLifetime time.Duration `env:"DB_CONN_MAX_LIFETIME" envDefault:"30m" help:"Age after which a PostgreSQL connection is replaced (balances load after a failover); 0 keeps connections forever."`
+
 	TemporalAddress   string `env:"TEMPORAL_ADDRESS" envDefault:"127.0.0.1:7233" help:"Temporal frontend host:port."`
 	TemporalNamespace string `env:"TEMPORAL_NAMESPACE" envDefault:"default" help:"Temporal namespace."`
 	TaskQueue         string `env:"TASK_QUEUE" envDefault:"switchboard" help:"Temporal task queue for workflows and activities."`
@@ -112,6 +126,28 @@ func (c Config) Validate() error {
 		if port < 1 || port > 65535 {
 			errs = append(errs, errors.New(Prefix+name+" must be a port from 1 to 65535"))
 		}
+	}
+	for name, d := range map[string]time.Duration{
+		"HTTP_READ_HEADER_TIMEOUT": c.HTTPReadHeaderTimeout, "HTTP_READ_TIMEOUT": c.HTTPReadTimeout,
+		"HTTP_WRITE_TIMEOUT": c.HTTPWriteTimeout, "HTTP_IDLE_TIMEOUT": c.HTTPIdleTimeout,
+	} {
+		if d <= 0 {
+			errs = append(errs, errors.New(Prefix+name+" must be a positive duration"))
+		}
+	}
+	// A write deadline shorter than the longest wait a handler makes would
+	// cut off the answer of a Test send or a refresh that did succeed.
+	if longest := max(c.DeliveryTimeout+15*time.Second, 2*(c.LookupTimeout+10*time.Second)); c.HTTPWriteTimeout > 0 && c.HTTPWriteTimeout <= longest {
+		errs = append(errs, fmt.Errorf("%sHTTP_WRITE_TIMEOUT must exceed %s (a Test send waits DELIVERY_TIMEOUT+15s, a refresh 2x(LOOKUP_TIMEOUT+10s))", Prefix, longest))
+	}
+	if c.DBMaxOpenConns < 1 {
+		errs = append(errs, errors.New(Prefix+"DB_MAX_OPEN_CONNS must be at least 1"))
+	}
+	if c.DBMaxIdleConns < 0 || c.DBMaxIdleConns > c.DBMaxOpenConns {
+		errs = append(errs, errors.New(Prefix+"DB_MAX_IDLE_CONNS must be from 0 to DB_MAX_OPEN_CONNS"))
+	}
+	if c.DBConnMaxLifetime < 0 {
+		errs = append(errs, errors.New(Prefix+"DB_CONN_MAX_LIFETIME must not be negative"))
 	}
 	if c.ResponseBodyLimit < 0 {
 		errs = append(errs, errors.New(Prefix+"RESPONSE_BODY_LIMIT must not be negative"))

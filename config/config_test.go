@@ -73,3 +73,25 @@ func TestOldSecretKeys(t *testing.T) {
 		t.Fatalf("old keys: %d %v", len(c.OldSecretKeysBytes()), err)
 	}
 }
+
+func TestHTTPAndPoolSettings(t *testing.T) {
+	c, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.HTTPReadHeaderTimeout <= 0 || c.HTTPReadTimeout <= 0 || c.HTTPWriteTimeout <= c.DeliveryTimeout+15*time.Second ||
+		c.HTTPIdleTimeout <= 0 || c.DBMaxOpenConns != 20 || c.DBMaxIdleConns > c.DBMaxOpenConns {
+		t.Fatalf("defaults: %+v", c)
+	}
+	t.Setenv(Prefix+"DELIVERY_TIMEOUT", "2m")
+	if _, err := Load(); err == nil || !strings.Contains(err.Error(), "HTTP_WRITE_TIMEOUT") {
+		t.Fatalf("a write deadline below the Test send's wait was accepted: %v", err)
+	}
+	t.Setenv(Prefix+"DELIVERY_TIMEOUT", "30s")
+	t.Setenv(Prefix+"HTTP_READ_TIMEOUT", "0s")
+	t.Setenv(Prefix+"DB_MAX_IDLE_CONNS", "50")
+	_, err = Load()
+	if err == nil || !strings.Contains(err.Error(), "HTTP_READ_TIMEOUT") || !strings.Contains(err.Error(), "DB_MAX_IDLE_CONNS") {
+		t.Fatalf("bad settings accepted: %v", err)
+	}
+}

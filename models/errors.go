@@ -15,6 +15,10 @@ var (
 	ErrUnauthorized = errors.New("unauthorized")
 	// ErrForbidden means the credential is valid but may not do this.
 	ErrForbidden = errors.New("forbidden")
+	// ErrUnavailable means a dependency (the database or Temporal) cannot
+	// take the request now: out of connections, unreachable, timing out.
+	// The request may succeed if retried later.
+	ErrUnavailable = errors.New("unavailable")
 )
 
 // ValidationError describes bad input in a way that is safe to show to the

@@ -47,8 +47,8 @@ func (s *Service) SaveBackendConnect(ctx context.Context, orgID string, in Backe
 		cfg.UserTokenField = f
 	}
 	if in.SignatureHeader != nil {
-		if !validHeaderName(*in.SignatureHeader) {
-			return models.BackendConnect{}, "", models.Invalid("signature_header", "must be a valid HTTP header name")
+		if err := validHeaderName("signature_header", *in.SignatureHeader); err != nil {
+			return models.BackendConnect{}, "", err
 		}
 		cfg.SignatureHeader = *in.SignatureHeader
 	}

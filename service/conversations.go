@@ -99,7 +99,7 @@ func (s *Service) RefreshCustomer(ctx context.Context, orgID, conversationID str
 	run, err := s.startLookup(wctx, l)
 	if err != nil {
 		s.failUnstartedLookup(ctx, l, err)
-		return RefreshResult{}, fmt.Errorf("start lookup: %w", err)
+		return RefreshResult{}, fmt.Errorf("start lookup: %w", temporalErr(err))
 	}
 	done := make(chan error, 1)
 	go func() {
@@ -121,7 +121,7 @@ func (s *Service) RefreshCustomer(ctx context.Context, orgID, conversationID str
 		select {
 		case err := <-done:
 			if err != nil {
-				return RefreshResult{}, fmt.Errorf("wait for lookup %s: %w", l.ID, err)
+				return RefreshResult{}, fmt.Errorf("wait for lookup %s: %w", l.ID, temporalErr(err))
 			}
 			return s.lookupResult(ctx, orgID, l.ID)
 		case <-changed:
@@ -130,7 +130,7 @@ func (s *Service) RefreshCustomer(ctx context.Context, orgID, conversationID str
 				return res, err
 			}
 		case <-wctx.Done():
-			return RefreshResult{}, fmt.Errorf("wait for lookup %s: %w", l.ID, wctx.Err())
+			return RefreshResult{}, fmt.Errorf("wait for lookup %s: %w", l.ID, temporalErr(wctx.Err()))
 		}
 	}
 }

@@ -67,7 +67,7 @@ func (s *Service) history(ctx context.Context, workflowID string) ([]HistoryEven
 			if errors.As(err, &nf) {
 				return nil, models.ErrNotFound
 			}
-			return nil, err
+			return nil, temporalErr(err)
 		}
 		details, err := temporalproto.CustomJSONMarshalOptions{}.Marshal(ev)
 		if err != nil {
@@ -105,7 +105,7 @@ func (s *Service) RetryDelivery(ctx context.Context, orgID, id string) (models.D
 	err = s.Temporal.SignalWorkflow(sctx, workflows.DeliveryID(id), "", workflows.SignalRetryNow, nil)
 	var nf *serviceerror.NotFound
 	if err == nil || !errors.As(err, &nf) {
-		return d, err
+		return d, temporalErr(err)
 	}
 	w, err := s.Store.WebhookByID(ctx, d.WebhookID)
 	if err != nil {
@@ -119,7 +119,7 @@ func (s *Service) RetryDelivery(ctx context.Context, orgID, id string) (models.D
 	if err != nil && !alreadyStarted(err) {
 		// A run that started since the signal found none (the sweeper) is
 		// what was asked for.
-		return d, err
+		return d, temporalErr(err)
 	}
 	return s.Store.GetDelivery(ctx, orgID, id)
 }
@@ -141,7 +141,7 @@ func (s *Service) CancelDelivery(ctx context.Context, orgID, id string) error {
 	if errors.As(err, &nf) {
 		return ErrNotInProgress
 	}
-	return err
+	return temporalErr(err)
 }
 
 // TestWebhook sends the event type's sample payload to the endpoint through
@@ -163,8 +163,8 @@ func (s *Service) TestWebhook(ctx context.Context, orgID, id, eventType string) 
 		AttemptTimeout: s.Cfg.DeliveryTimeout,
 	})
 	if err != nil {
-		return activities.TestSendResult{}, err
+		return activities.TestSendResult{}, temporalErr(err)
 	}
 	var res activities.TestSendResult
-	return res, run.Get(ctx, &res)
+	return res, temporalErr(run.Get(ctx, &res))
 }

@@ -98,15 +98,22 @@ func (s *Service) urlGuard() *outbound.Guard {
 	return outbound.NewGuard(allow, nil)
 }
 
-// validHeaderName accepts an HTTP field name (RFC 9110 token characters).
-func validHeaderName(h string) bool {
+// validHeaderName checks a configurable signature header: an HTTP field
+// name (RFC 9110 token characters, at most 100) that the platform does not
+// set itself and that does not change how the request is transported. The
+// error names the reason.
+func validHeaderName(field, h string) error {
 	if h == "" || len(h) > 100 {
-		return false
+		return models.Invalid(field, "must be 1 to 100 characters")
 	}
 	for _, c := range h {
 		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("!#$%&'*+-.^_`|~", c)) {
-			return false
+			return models.Invalid(field, "must be a valid HTTP header name (letters, digits and !#$%&'*+-.^_`|~)")
 		}
 	}
-	return true
+	if why, ok := reservedHeader(h); ok {
+		// h holds only token characters here, so quoting it is safe.
+		return models.Invalid(field, `"`+h+`" may not be used: it `+why+"; choose a name such as X-Signature")
+	}
+	return nil
 }

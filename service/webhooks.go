@@ -143,8 +143,8 @@ func (s *Service) applyWebhook(ctx context.Context, w *models.Webhook, in Webhoo
 		w.SigningScheme = *in.SigningScheme
 	}
 	if in.SignatureHeader != nil {
-		if !validHeaderName(*in.SignatureHeader) {
-			return models.Invalid("signature_header", "must be a valid HTTP header name")
+		if err := validHeaderName("signature_header", *in.SignatureHeader); err != nil {
+			return err
 		}
 		w.SignatureHeader = *in.SignatureHeader
 	}

@@ -6,6 +6,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"os"
@@ -42,7 +43,7 @@ func Open(databaseURL, sqlitePath string) (*Store, error) {
 		err error
 	)
 	if databaseURL != "" {
-		db, err = gorm.Open(postgres.Open(databaseURL), cfg)
+		db, err = gorm.Open(translatingDialector{postgres.Open(databaseURL)}, cfg)
 	} else {
 		if dir := filepath.Dir(sqlitePath); dir != "." {
 			if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -54,7 +55,7 @@ func Open(databaseURL, sqlitePath string) (*Store, error) {
 		// lock at BEGIN so read-then-write transactions cannot deadlock.
 		dsn := "file:" + sqlitePath + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)" +
 			"&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_txlock=immediate"
-		db, err = gorm.Open(sqlite.Open(dsn), cfg)
+		db, err = gorm.Open(translatingDialector{sqlite.Open(dsn)}, cfg)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("store: open: %w", err)
@@ -64,8 +65,7 @@ func Open(databaseURL, sqlitePath string) (*Store, error) {
 		return nil, fmt.Errorf("store: %w", err)
 	}
 	if databaseURL != "" {
-		sqlDB.SetMaxOpenConns(32)
-		sqlDB.SetMaxIdleConns(32)
+		DefaultPool.apply(sqlDB)
 	} else {
 		sqlDB.SetMaxOpenConns(8)
 	}
@@ -74,6 +74,37 @@ func Open(databaseURL, sqlitePath string) (*Store, error) {
 		return nil, fmt.Errorf("store: %w", err)
 	}
 	return st, nil
+}
+
+// Pool sizes the PostgreSQL connection pool of one process.
+type Pool struct {
+	MaxOpen     int
+	MaxIdle     int
+	MaxLifetime time.Duration // 0: connections are reused forever
+}
+
+// DefaultPool matches config's DB_* defaults, for stores opened without a
+// config (tests, the CLI).
+var DefaultPool = Pool{MaxOpen: 20, MaxIdle: 10, MaxLifetime: 30 * time.Minute}
+
+func (p Pool) apply(db *sql.DB) {
+	db.SetMaxOpenConns(p.MaxOpen)
+	db.SetMaxIdleConns(p.MaxIdle)
+	db.SetConnMaxLifetime(p.MaxLifetime)
+}
+
+// SetPool resizes the PostgreSQL connection pool; SQLite keeps its own
+// small pool (one writer at a time, more connections only add contention).
+func (s *Store) SetPool(p Pool) error {
+	if s.dialect != "postgres" {
+		return nil
+	}
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return err
+	}
+	p.apply(sqlDB)
+	return nil
 }
 
 // Dialect is "postgres" or "sqlite".
@@ -94,14 +125,16 @@ func (s *Store) Ping(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return sqlDB.PingContext(ctx)
+	return translateUnavailable(sqlDB.PingContext(ctx))
 }
 
 // Now is the store's clock: UTC, truncated to microseconds because that is
 // PostgreSQL's precision, so values read back compare equal to values written.
 func Now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
 
-// translate maps GORM's translated errors onto domain errors.
+// translate maps GORM's translated errors onto domain errors. Connection
+// failures and unstorable text were already mapped by translatingDialector
+// when GORM recorded the error.
 func translate(err error) error {
 	switch {
 	case err == nil:

@@ -1,0 +1,69 @@
+package api
+
+import (
+	"io"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/gin-gonic/gin"
+)
+
+// bodyDeadline adapts the server's read deadline (HTTP_READ_TIMEOUT, which
+// covers headers and body) to each request:
+//
+//   - once the body has been read, or at once for a request without one,
+//     the deadline is lifted: net/http cancels the request's context when
+//     a read deadline passes, which would otherwise cut off a legitimate
+//     long request (a Test send) or stream;
+//   - a body the handler did not read to the end (an unauthenticated or
+//     refused request) gets "Connection: close" on the answer, so net/http
+//     answers at once and closes instead of first draining up to 256 KiB
+//     from a client that may be sending a byte every few seconds.
+//
+// Authentication runs before any handler reads a body, so a request with
+// no valid key is answered 401 without its body being read.
+func bodyDeadline(c *gin.Context) {
+	rc := http.NewResponseController(c.Writer)
+	// A response writer without deadlines (a test recorder) needs none.
+	lift := func() { _ = rc.SetReadDeadline(time.Time{}) }
+	if c.Request.Body == nil || c.Request.Body == http.NoBody {
+		lift()
+		c.Next()
+		return
+	}
+	body := &eofBody{ReadCloser: c.Request.Body, onEOF: lift}
+	c.Request.Body = body
+	c.Next()
+	if !body.eof.Load() && !c.Writer.Written() {
+		c.Header("Connection", "close")
+		// net/http also drains an unread body (up to 256 KiB) when it
+		// closes it after the answer; a deadline in the past makes that
+		// drain fail at once, so the connection is closed, not held.
+		_ = rc.SetReadDeadline(time.Now())
+	}
+}
+
+// eofBody calls onEOF once when the body has been read to its end.
+type eofBody struct {
+	io.ReadCloser
+	onEOF func()
+	eof   atomic.Bool
+}
+
+func (b *eofBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err == io.EOF && b.eof.CompareAndSwap(false, true) {
+		b.onEOF()
+	}
+	return n, err
+}
+
+// streamDeadlines exempts an event stream from the server's write deadline
+// (HTTP_WRITE_TIMEOUT), which would otherwise end every stream after that
+// long; the stream's keepalive writes detect a vanished client instead.
+func streamDeadlines(c *gin.Context) {
+	rc := http.NewResponseController(c.Writer)
+	_ = rc.SetWriteDeadline(time.Time{})
+	_ = rc.SetReadDeadline(time.Time{})
+}

@@ -2,6 +2,9 @@
 // loading secrets, signing, sending HTTP requests and persisting attempts.
 // Activities are methods on one struct that carries the dependencies, so the
 // worker wires them once and workflows refer to them through a nil pointer.
+// Every activity takes one input struct and returns one result struct, both
+// defined in package contracts; method names are activity type names,
+// recorded in history, and never change.
 package activities
 
 import (

@@ -115,9 +115,10 @@ func (a *Activities) failUnsendable(ctx context.Context, d models.Delivery, wh m
 const recordTries = 3
 
 // recordSent stores the outcome, retrying database errors a few times in
-// place. If it still fails, it returns a non-retryable contracts.ErrTypeUnrecorded
-// error carrying the outcome, so the workflow stores it with the
-// RecordDelivery bookkeeping activity instead of sending again.
+// place. If it still fails, it returns a non-retryable
+// contracts.ErrTypeUnrecorded error carrying the outcome, so the workflow
+// stores it with the RecordDelivery bookkeeping activity instead of
+// sending again.
 func (a *Activities) recordSent(ctx context.Context, out contracts.DeliveryOutcome, rec *models.Attempt) (contracts.DeliverActivityResult, error) {
 	wait := 100 * time.Millisecond
 	for try := 1; ; try++ {

@@ -36,12 +36,13 @@ const (
 // the lookup's outcome and the profile.
 //
 // A non-2xx answer or a network failure returns a non-retryable
-// ApplicationError of type contracts.ErrTypeHTTP, an unacceptable 2xx answer one of
-// type contracts.ErrTypeInvalidReply: the workflow decides whether to try again. A
-// configuration that is missing or disabled, or a conversation without a
-// visitor ID, marks the lookup skipped and returns a non-retryable error of
-// type contracts.ErrTypeEndpointUnavailable. Database errors are returned as plain
-// errors so that Temporal retries the activity.
+// ApplicationError of type contracts.ErrTypeHTTP, an unacceptable 2xx
+// answer one of type contracts.ErrTypeInvalidReply: the workflow decides
+// whether to try again. A configuration that is missing or disabled, or a
+// conversation without a visitor ID, marks the lookup skipped and returns a
+// non-retryable error of type contracts.ErrTypeEndpointUnavailable.
+// Database errors are returned as plain errors so that Temporal retries the
+// activity.
 func (a *Activities) Lookup(ctx context.Context, in contracts.LookupActivityInput) (contracts.LookupActivityResult, error) {
 	l, err := a.Store.LookupByID(ctx, in.LookupID)
 	if err != nil {

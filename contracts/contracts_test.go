@@ -2,6 +2,11 @@ package contracts
 
 import (
 	"encoding/json"
+	"go/parser"
+	"go/token"
+	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -106,5 +111,32 @@ func TestSearchAttributesNamesEveryKey(t *testing.T) {
 	}
 	if len(got) != 4 {
 		t.Errorf("SearchAttributes() has %d entries, want 4", len(got))
+	}
+}
+
+// TestIsALeaf keeps the package importable by every starter without
+// pulling in the worker's dependencies: only the standard library and
+// Temporal's own modules.
+func TestIsALeaf(t *testing.T) {
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fset := token.NewFileSet()
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		file, err := parser.ParseFile(fset, f, nil, parser.ImportsOnly)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, imp := range file.Imports {
+			path, _ := strconv.Unquote(imp.Path.Value)
+			first, _, _ := strings.Cut(path, "/")
+			if strings.Contains(first, ".") && !strings.HasPrefix(path, "go.temporal.io/") {
+				t.Errorf("%s imports %s: contracts may import only the standard library and go.temporal.io", f, path)
+			}
+		}
 	}
 }

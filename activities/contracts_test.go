@@ -1,11 +1,15 @@
 package activities
 
 import (
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
 
 	"github.com/switchboardhq/switchboard/contracts"
 	"github.com/switchboardhq/switchboard/models"
@@ -117,5 +121,35 @@ func TestFailLookupRecordsTheReason(t *testing.T) {
 	defer e.mu.Unlock()
 	if len(e.done) != 1 || e.done[0] != e.orgID+"/"+e.convID {
 		t.Fatalf("OnLookupDone calls %v", e.done)
+	}
+}
+
+// A MarkDelivery task scheduled with positional arguments by an older
+// worker (two payloads, the delivery ID and the status) decodes through
+// the SDK without its status; the activity refuses it without a retry and
+// leaves the row alone rather than guess a status.
+func TestMarkDeliveryRefusesThePositionalFormOfAnOlderWorker(t *testing.T) {
+	a, d := deliveryFixture(t, "http://127.0.0.1:1/unused")
+	var ts testsuite.WorkflowTestSuite
+	env := ts.NewTestActivityEnvironment()
+	env.RegisterActivity(a)
+	_, err := env.ExecuteActivity("MarkDelivery", d.ID, models.StatusCancelled)
+	var appErr *temporal.ApplicationError
+	if !errors.As(err, &appErr) || appErr.Type() != contracts.ErrTypeIncompleteInput || !appErr.NonRetryable() {
+		t.Fatalf("got %v, want a non-retryable %s", err, contracts.ErrTypeIncompleteInput)
+	}
+	got, err := a.Store.DeliveryByID(t.Context(), d.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != models.StatusPending || got.CompletedAt != nil {
+		t.Fatalf("row changed to %q (completed %v)", got.Status, got.CompletedAt)
+	}
+	// The struct form through the same path stores the status.
+	if _, err := env.ExecuteActivity("MarkDelivery", contracts.MarkDeliveryActivityInput{DeliveryID: d.ID, Status: models.StatusCancelled}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := a.Store.DeliveryByID(t.Context(), d.ID); got.Status != models.StatusCancelled {
+		t.Fatalf("status %q after the struct form", got.Status)
 	}
 }

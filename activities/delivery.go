@@ -197,6 +197,11 @@ func (a *Activities) applyDelivery(ctx context.Context, out contracts.DeliveryOu
 // MarkDelivery sets a delivery's status without an attempt, e.g. when an
 // operator cancels a pending retry.
 func (a *Activities) MarkDelivery(ctx context.Context, in contracts.MarkDeliveryActivityInput) error {
+	if in.Status == "" {
+		// Scheduled with positional arguments by an older worker (see
+		// MarkDeliveryActivityInput.UnmarshalJSON): the status is unknown.
+		return temporal.NewNonRetryableApplicationError("MarkDelivery input has no status (scheduled by an older worker with positional arguments)", contracts.ErrTypeIncompleteInput, nil)
+	}
 	done := in.Status != models.StatusPending && in.Status != models.StatusRetrying
 	return a.Store.SetDeliveryStatus(ctx, in.DeliveryID, in.Status, done)
 }

@@ -90,6 +90,28 @@ func TestOlderPayloadsDecode(t *testing.T) {
 	}
 }
 
+// A MarkDelivery task scheduled with positional arguments by older workflow
+// code reaches the struct parameter as its first payload, a JSON string:
+// it decodes to the delivery ID without a status instead of failing.
+func TestMarkDeliveryInputDecodesTheOlderPositionalForm(t *testing.T) {
+	var in MarkDeliveryActivityInput
+	if err := json.Unmarshal([]byte(`"dlv_1"`), &in); err != nil {
+		t.Fatal(err)
+	}
+	if in != (MarkDeliveryActivityInput{DeliveryID: "dlv_1"}) {
+		t.Errorf("legacy form decodes to %+v", in)
+	}
+	if err := json.Unmarshal([]byte(`{"DeliveryID":"dlv_2","Status":"failed"}`), &in); err != nil {
+		t.Fatal(err)
+	}
+	if in != (MarkDeliveryActivityInput{DeliveryID: "dlv_2", Status: "failed"}) {
+		t.Errorf("struct form decodes to %+v", in)
+	}
+	if err := json.Unmarshal([]byte(`[1]`), &in); err == nil {
+		t.Error("an array decoded without error")
+	}
+}
+
 func TestWorkflowIDs(t *testing.T) {
 	for got, want := range map[string]string{
 		DeliveryWorkflowID("dlv_1"):  "delivery-dlv_1",

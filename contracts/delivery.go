@@ -1,6 +1,9 @@
 package contracts
 
-import "time"
+import (
+	"encoding/json"
+	"time"
+)
 
 // DefaultDeliveryTimeout is a delivery attempt's HTTP timeout when the
 // starter passes none (SWITCHBOARD_DELIVERY_TIMEOUT's default).
@@ -89,4 +92,21 @@ type DeliveryOutcome struct {
 type MarkDeliveryActivityInput struct {
 	DeliveryID string
 	Status     string
+}
+
+// UnmarshalJSON also accepts what workflow code before this struct
+// scheduled: MarkDelivery(deliveryID, status) as two payloads, of which
+// the SDK hands this one parameter the first, a JSON string. Such a task,
+// scheduled by an older worker and run by a newer one during an upgrade,
+// then decodes to the delivery ID with no Status, which MarkDelivery
+// refuses without a retry, instead of failing to decode on every retry of
+// a bookkeeping activity that has no deadline.
+func (in *MarkDeliveryActivityInput) UnmarshalJSON(b []byte) error {
+	var legacyID string
+	if json.Unmarshal(b, &legacyID) == nil {
+		*in = MarkDeliveryActivityInput{DeliveryID: legacyID}
+		return nil
+	}
+	type plain MarkDeliveryActivityInput // without this method
+	return json.Unmarshal(b, (*plain)(in))
 }

@@ -20,4 +20,8 @@ const (
 	// DeliveryOutcome) and the workflow stores it with RecordDelivery
 	// instead of retrying, which would send again.
 	ErrTypeUnrecorded = "OutcomeNotRecorded"
+	// ErrTypeIncompleteInput is an activity input that lacks what the
+	// activity needs, e.g. a task scheduled with positional arguments by
+	// workflow code older than its input struct: no retry can complete it.
+	ErrTypeIncompleteInput = "IncompleteInput"
 )

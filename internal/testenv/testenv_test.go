@@ -23,7 +23,7 @@ import (
 func TestRepoRoot(t *testing.T) {
 	root := testenv.RepoRoot()
 	require.FileExists(t, filepath.Join(root, "go.mod"))
-	require.FileExists(t, filepath.Join(root, "workflows", "searchattrs.go"))
+	require.FileExists(t, filepath.Join(root, "contracts", "searchattrs.go"))
 }
 
 func TestStartTemporal(t *testing.T) {

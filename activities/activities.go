@@ -2,6 +2,9 @@
 // loading secrets, signing, sending HTTP requests and persisting attempts.
 // Activities are methods on one struct that carries the dependencies, so the
 // worker wires them once and workflows refer to them through a nil pointer.
+// Every activity takes one input struct and returns one result struct, both
+// defined in package contracts; method names are activity type names,
+// recorded in history, and never change.
 package activities
 
 import (
@@ -11,26 +14,11 @@ import (
 	"github.com/switchboardhq/switchboard/store"
 )
 
-// Error types returned by activities. Workflows match on these constants,
-// never on messages.
-const (
-	// ErrTypeHTTP is a non-2xx answer or a network failure: worth a retry.
-	ErrTypeHTTP = "HTTPFailure"
-	// ErrTypeGone is a 410 answer: the endpoint is deactivated, no retry.
-	ErrTypeGone = "EndpointGone"
-	// ErrTypeEndpointUnavailable means the endpoint was deleted or disabled.
-	ErrTypeEndpointUnavailable = "EndpointUnavailable"
-	// ErrTypeInvalidReply is a 2xx answer whose body is not acceptable.
-	ErrTypeInvalidReply = "InvalidReply"
-	// ErrTypeUnrecorded means the request was sent but its outcome could
-	// not be stored: the error's details carry the outcome (a
-	// DeliveryOutcome) and the workflow stores it with RecordDelivery
-	// instead of retrying, which would send again.
-	ErrTypeUnrecorded = "OutcomeNotRecorded"
-)
-
 // Settings are the tunables activities need, copied from config.Config.
 type Settings struct {
+	// DeliveryTimeout and LookupTimeout apply only to attempts whose input
+	// carries no timeout (scheduled by workflow code that predates
+	// contracts' Timeout fields); the workflows pass their own.
 	DeliveryTimeout   time.Duration
 	LookupTimeout     time.Duration
 	RetryAfterCap     time.Duration

@@ -1,6 +1,7 @@
 package activities
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -10,28 +11,11 @@ import (
 
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/switchboardhq/switchboard/contracts"
 	"github.com/switchboardhq/switchboard/models"
 	"github.com/switchboardhq/switchboard/outbound"
 	"github.com/switchboardhq/switchboard/store"
 )
-
-// DeliverInput names one attempt of one delivery. It carries IDs only: the
-// body and the secret are loaded inside the activity, so neither the payload
-// nor the secret is copied into workflow history.
-type DeliverInput struct {
-	DeliveryID string
-	Attempt    int
-	// NextDelay is the scheduled wait before the next attempt; zero with
-	// Final means there is none.
-	NextDelay time.Duration
-	Final     bool
-}
-
-// DeliverResult is a successful attempt.
-type DeliverResult struct {
-	StatusCode     int
-	DurationMicros int64
-}
 
 // Envelope is the JSON body of every event delivery.
 type Envelope struct {
@@ -46,14 +30,14 @@ type Envelope struct {
 // a non-retryable application error (the workflow owns the retry schedule,
 // so every attempt is its own step in history) whose NextRetryDelay is the
 // wait before the next attempt, already stretched to honour Retry-After.
-func (a *Activities) Deliver(ctx context.Context, in DeliverInput) (DeliverResult, error) {
+func (a *Activities) Deliver(ctx context.Context, in contracts.DeliverActivityInput) (contracts.DeliverActivityResult, error) {
 	d, err := a.Store.DeliveryByID(ctx, in.DeliveryID)
 	if err != nil {
-		return DeliverResult{}, fmt.Errorf("load delivery: %w", err)
+		return contracts.DeliverActivityResult{}, fmt.Errorf("load delivery: %w", err)
 	}
 	ev, err := a.Store.EventByID(ctx, d.EventID)
 	if err != nil {
-		return DeliverResult{}, fmt.Errorf("load event: %w", err)
+		return contracts.DeliverActivityResult{}, fmt.Errorf("load event: %w", err)
 	}
 	wh, err := a.Store.WebhookByID(ctx, d.WebhookID)
 	if errors.Is(err, models.ErrNotFound) || err == nil && !wh.Active {
@@ -61,27 +45,27 @@ func (a *Activities) Deliver(ctx context.Context, in DeliverInput) (DeliverResul
 		if err == nil {
 			msg = "endpoint is disabled"
 		}
-		return DeliverResult{}, a.failUnsendable(ctx, d, wh, in.Attempt, msg)
+		return contracts.DeliverActivityResult{}, a.failUnsendable(ctx, d, wh, in.Attempt, msg)
 	}
 	if err != nil {
-		return DeliverResult{}, fmt.Errorf("load endpoint: %w", err)
+		return contracts.DeliverActivityResult{}, fmt.Errorf("load endpoint: %w", err)
 	}
 	body, err := json.Marshal(Envelope{ID: ev.ID, Type: ev.Type, CreatedAt: ev.CreatedAt, Data: ev.Data})
 	if err != nil {
-		return DeliverResult{}, err
+		return contracts.DeliverActivityResult{}, err
 	}
 	target, err := webhookTarget(wh, a.Now())
 	if err != nil {
-		return DeliverResult{}, err // the secret did not open: a key problem, worth retrying
+		return contracts.DeliverActivityResult{}, err // the secret did not open: a key problem, worth retrying
 	}
 	res := a.Outbound.Do(ctx, outbound.Request{
 		Target: target, Kind: "delivery", MessageID: d.ID, Body: body,
-		Timeout: a.Settings.DeliveryTimeout, ResponseLimit: a.Settings.ResponseBodyLimit,
+		Timeout: cmp.Or(in.Timeout, a.Settings.DeliveryTimeout), ResponseLimit: a.Settings.ResponseBodyLimit,
 	})
 	if res.Fail == outbound.FailSign {
-		return DeliverResult{}, a.failUnsendable(ctx, d, wh, in.Attempt, res.Error)
+		return contracts.DeliverActivityResult{}, a.failUnsendable(ctx, d, wh, in.Attempt, res.Error)
 	}
-	out := DeliveryOutcome{
+	out := contracts.DeliveryOutcome{
 		DeliveryID: d.ID, WebhookID: wh.ID, Attempt: in.Attempt, NextDelay: in.NextDelay, Final: in.Final,
 		URL: res.URL, RequestHeaders: res.RequestHeaders, StatusCode: res.Status, OK: res.OK(),
 		DurationMicros: res.Duration.Microseconds(), RetryAfter: res.RetryAfter, Error: res.Error,
@@ -123,26 +107,7 @@ func (a *Activities) failUnsendable(ctx context.Context, d models.Delivery, wh m
 	if err := a.Store.RecordAttempt(ctx, rec, store.DeliveryUpdate{Status: models.StatusFailed, LastError: msg, Completed: true}); err != nil {
 		return err
 	}
-	return temporal.NewNonRetryableApplicationError(msg, ErrTypeEndpointUnavailable, nil)
-}
-
-// DeliveryOutcome is a sent attempt's outcome without the response body:
-// what RecordDelivery needs to store it when Deliver could not. It travels
-// through workflow history, so it holds IDs, the redacted URL and headers
-// and the redacted error only.
-type DeliveryOutcome struct {
-	DeliveryID     string
-	WebhookID      string
-	Attempt        int
-	NextDelay      time.Duration
-	Final          bool
-	URL            string
-	RequestHeaders map[string]string
-	StatusCode     int
-	OK             bool
-	DurationMicros int64
-	RetryAfter     time.Duration
-	Error          string
+	return temporal.NewNonRetryableApplicationError(msg, contracts.ErrTypeEndpointUnavailable, nil)
 }
 
 // recordTries bounds how often a sent attempt's outcome is written before
@@ -150,10 +115,11 @@ type DeliveryOutcome struct {
 const recordTries = 3
 
 // recordSent stores the outcome, retrying database errors a few times in
-// place. If it still fails, it returns a non-retryable ErrTypeUnrecorded
-// error carrying the outcome, so the workflow stores it with the
-// RecordDelivery bookkeeping activity instead of sending again.
-func (a *Activities) recordSent(ctx context.Context, out DeliveryOutcome, rec *models.Attempt) (DeliverResult, error) {
+// place. If it still fails, it returns a non-retryable
+// contracts.ErrTypeUnrecorded error carrying the outcome, so the workflow
+// stores it with the RecordDelivery bookkeeping activity instead of
+// sending again.
+func (a *Activities) recordSent(ctx context.Context, out contracts.DeliveryOutcome, rec *models.Attempt) (contracts.DeliverActivityResult, error) {
 	wait := 100 * time.Millisecond
 	for try := 1; ; try++ {
 		// A rolled-back insert may have set the ID; let the retry pick anew.
@@ -171,20 +137,20 @@ func (a *Activities) recordSent(ctx context.Context, out DeliveryOutcome, rec *m
 		}
 		wait *= 4
 	}
-	return DeliverResult{}, temporal.NewNonRetryableApplicationError("attempt was sent but its outcome could not be stored", ErrTypeUnrecorded, nil, out)
+	return contracts.DeliverActivityResult{}, temporal.NewNonRetryableApplicationError("attempt was sent but its outcome could not be stored", contracts.ErrTypeUnrecorded, nil, out)
 }
 
 // RecordDelivery is the bookkeeping activity for an outcome Deliver could
 // not store. It sends nothing, so Temporal may retry it freely; it returns
 // what Deliver would have returned for that outcome.
-func (a *Activities) RecordDelivery(ctx context.Context, out DeliveryOutcome) (DeliverResult, error) {
+func (a *Activities) RecordDelivery(ctx context.Context, out contracts.DeliveryOutcome) (contracts.DeliverActivityResult, error) {
 	rec := &models.Attempt{
 		ParentID: out.DeliveryID, Number: out.Attempt, URL: out.URL, RequestHeaders: out.RequestHeaders,
 		ResponseStatus: out.StatusCode, DurationMicros: out.DurationMicros, Error: out.Error, CreatedAt: a.Now(),
 	}
 	res, failure, err := a.applyDelivery(ctx, out, rec)
 	if err != nil {
-		return DeliverResult{}, err
+		return contracts.DeliverActivityResult{}, err
 	}
 	return res, failure
 }
@@ -192,7 +158,7 @@ func (a *Activities) RecordDelivery(ctx context.Context, out DeliveryOutcome) (D
 // applyDelivery persists an attempt and the delivery's new state. It
 // returns the attempt's result or its typed failure, and separately a
 // database error.
-func (a *Activities) applyDelivery(ctx context.Context, out DeliveryOutcome, rec *models.Attempt) (DeliverResult, error, error) {
+func (a *Activities) applyDelivery(ctx context.Context, out contracts.DeliveryOutcome, rec *models.Attempt) (contracts.DeliverActivityResult, error, error) {
 	u := store.DeliveryUpdate{LastStatusCode: out.StatusCode, LastError: rec.Error}
 	var failure error
 	switch {
@@ -202,12 +168,12 @@ func (a *Activities) applyDelivery(ctx context.Context, out DeliveryOutcome, rec
 		// 410 means the receiver retired this URL: stop and switch it off.
 		u.Status, u.Completed = models.StatusFailed, true
 		if err := a.Store.DeactivateWebhook(ctx, out.WebhookID, "endpoint answered 410 Gone"); err != nil {
-			return DeliverResult{}, nil, err
+			return contracts.DeliverActivityResult{}, nil, err
 		}
-		failure = temporal.NewNonRetryableApplicationError("endpoint answered 410 Gone; endpoint deactivated", ErrTypeGone, nil)
+		failure = temporal.NewNonRetryableApplicationError("endpoint answered 410 Gone; endpoint deactivated", contracts.ErrTypeGone, nil)
 	case out.Final:
 		u.Status, u.Completed = models.StatusFailed, true
-		failure = temporal.NewNonRetryableApplicationError(rec.Error, ErrTypeHTTP, nil)
+		failure = temporal.NewNonRetryableApplicationError(rec.Error, contracts.ErrTypeHTTP, nil)
 	default:
 		delay := out.NextDelay
 		if ra := min(out.RetryAfter, a.Settings.RetryAfterCap); ra > delay {
@@ -215,22 +181,27 @@ func (a *Activities) applyDelivery(ctx context.Context, out DeliveryOutcome, rec
 		}
 		next := a.Now().Add(delay)
 		u.Status, u.NextAttemptAt = models.StatusRetrying, &next
-		failure = temporal.NewApplicationErrorWithOptions(rec.Error, ErrTypeHTTP, temporal.ApplicationErrorOptions{
+		failure = temporal.NewApplicationErrorWithOptions(rec.Error, contracts.ErrTypeHTTP, temporal.ApplicationErrorOptions{
 			NonRetryable: true, NextRetryDelay: delay,
 		})
 	}
 	if err := a.Store.RecordAttempt(ctx, rec, u); err != nil {
-		return DeliverResult{}, nil, fmt.Errorf("record attempt: %w", err)
+		return contracts.DeliverActivityResult{}, nil, fmt.Errorf("record attempt: %w", err)
 	}
 	if failure != nil {
-		return DeliverResult{}, failure, nil
+		return contracts.DeliverActivityResult{}, failure, nil
 	}
-	return DeliverResult{StatusCode: out.StatusCode, DurationMicros: rec.DurationMicros}, nil, nil
+	return contracts.DeliverActivityResult{StatusCode: out.StatusCode, DurationMicros: rec.DurationMicros}, nil, nil
 }
 
 // MarkDelivery sets a delivery's status without an attempt, e.g. when an
 // operator cancels a pending retry.
-func (a *Activities) MarkDelivery(ctx context.Context, deliveryID, status string) error {
-	done := status != models.StatusPending && status != models.StatusRetrying
-	return a.Store.SetDeliveryStatus(ctx, deliveryID, status, done)
+func (a *Activities) MarkDelivery(ctx context.Context, in contracts.MarkDeliveryActivityInput) error {
+	if in.Status == "" {
+		// Scheduled with positional arguments by an older worker (see
+		// MarkDeliveryActivityInput.UnmarshalJSON): the status is unknown.
+		return temporal.NewNonRetryableApplicationError("MarkDelivery input has no status (scheduled by an older worker with positional arguments)", contracts.ErrTypeIncompleteInput, nil)
+	}
+	done := in.Status != models.StatusPending && in.Status != models.StatusRetrying
+	return a.Store.SetDeliveryStatus(ctx, in.DeliveryID, in.Status, done)
 }

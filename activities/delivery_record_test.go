@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"go.temporal.io/sdk/temporal"
+
+	"github.com/switchboardhq/switchboard/contracts"
 )
 
 // A database that fails after the POST must not lead to a second POST: the
@@ -25,12 +27,12 @@ func TestDatabaseErrorAfterSendDoesNotResend(t *testing.T) {
 	}))
 	defer rcv.Close()
 	a, d := deliveryFixture(t, rcv.URL+"/hook")
-	_, err := a.Deliver(context.Background(), DeliverInput{DeliveryID: d.ID, Attempt: 1, NextDelay: 5})
+	_, err := a.Deliver(context.Background(), contracts.DeliverActivityInput{DeliveryID: d.ID, Attempt: 1, NextDelay: 5})
 	var appErr *temporal.ApplicationError
-	if !errors.As(err, &appErr) || appErr.Type() != ErrTypeUnrecorded || !appErr.NonRetryable() {
-		t.Fatalf("Deliver: %v, want a non-retryable %s", err, ErrTypeUnrecorded)
+	if !errors.As(err, &appErr) || appErr.Type() != contracts.ErrTypeUnrecorded || !appErr.NonRetryable() {
+		t.Fatalf("Deliver: %v, want a non-retryable %s", err, contracts.ErrTypeUnrecorded)
 	}
-	var out DeliveryOutcome
+	var out contracts.DeliveryOutcome
 	if err := appErr.Details(&out); err != nil {
 		t.Fatal(err)
 	}
@@ -49,11 +51,11 @@ func TestDatabaseErrorAfterSendDoesNotResend(t *testing.T) {
 // Deliver would have: here a retryable HTTP failure after the scheduled wait.
 func TestRecordDeliveryStoresTheOutcome(t *testing.T) {
 	a, d := deliveryFixture(t, "http://127.0.0.1:1/hook")
-	out := DeliveryOutcome{DeliveryID: d.ID, WebhookID: d.WebhookID, Attempt: 1, NextDelay: 5e9, URL: "http://127.0.0.1:1/hook",
+	out := contracts.DeliveryOutcome{DeliveryID: d.ID, WebhookID: d.WebhookID, Attempt: 1, NextDelay: 5e9, URL: "http://127.0.0.1:1/hook",
 		StatusCode: 502, Error: "HTTP 502", DurationMicros: 42}
 	_, err := a.RecordDelivery(context.Background(), out)
 	var appErr *temporal.ApplicationError
-	if !errors.As(err, &appErr) || appErr.Type() != ErrTypeHTTP || appErr.NextRetryDelay() != 5e9 {
+	if !errors.As(err, &appErr) || appErr.Type() != contracts.ErrTypeHTTP || appErr.NextRetryDelay() != 5e9 {
 		t.Fatalf("RecordDelivery: %v", err)
 	}
 	attempts, err := a.Store.Attempts(context.Background(), d.ID)
@@ -73,8 +75,8 @@ func TestLookupDatabaseErrorAfterSendIsNotRetried(t *testing.T) {
 	})
 	_, err := e.run(id, 1, false)
 	var appErr *temporal.ApplicationError
-	if !errors.As(err, &appErr) || appErr.Type() != ErrTypeUnrecorded || !appErr.NonRetryable() {
-		t.Fatalf("Lookup: %v, want a non-retryable %s", err, ErrTypeUnrecorded)
+	if !errors.As(err, &appErr) || appErr.Type() != contracts.ErrTypeUnrecorded || !appErr.NonRetryable() {
+		t.Fatalf("Lookup: %v, want a non-retryable %s", err, contracts.ErrTypeUnrecorded)
 	}
 	if requests, _, _ := e.rcv.stats(); requests != 1 {
 		t.Fatalf("backend got %d requests, want 1", requests)

@@ -11,6 +11,7 @@ import (
 
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/switchboardhq/switchboard/contracts"
 	"github.com/switchboardhq/switchboard/internal/storetest"
 	"github.com/switchboardhq/switchboard/models"
 	"github.com/switchboardhq/switchboard/outbound"
@@ -72,10 +73,10 @@ func TestRetryAfterIsHonouredAndCapped(t *testing.T) {
 			w.WriteHeader(tc.status)
 		}))
 		a, d := deliveryFixture(t, rcv.URL)
-		_, err := a.Deliver(context.Background(), DeliverInput{DeliveryID: d.ID, Attempt: 1, NextDelay: tc.nextDelay})
+		_, err := a.Deliver(context.Background(), contracts.DeliverActivityInput{DeliveryID: d.ID, Attempt: 1, NextDelay: tc.nextDelay})
 		rcv.Close()
 		var appErr *temporal.ApplicationError
-		if !errors.As(err, &appErr) || appErr.Type() != ErrTypeHTTP || appErr.NextRetryDelay() != tc.want {
+		if !errors.As(err, &appErr) || appErr.Type() != contracts.ErrTypeHTTP || appErr.NextRetryDelay() != tc.want {
 			t.Fatalf("%d Retry-After %q: got %v (delay %v), want delay %v", tc.status, tc.retryAfter, err, appErr.NextRetryDelay(), tc.want)
 		}
 		got, _ := a.Store.DeliveryByID(context.Background(), d.ID)
@@ -91,12 +92,12 @@ func TestFinalFailureAndGone(t *testing.T) {
 		final   bool
 		errType string
 	}{
-		{http.StatusBadGateway, true, ErrTypeHTTP},
-		{http.StatusGone, false, ErrTypeGone},
+		{http.StatusBadGateway, true, contracts.ErrTypeHTTP},
+		{http.StatusGone, false, contracts.ErrTypeGone},
 	} {
 		rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(tc.status) }))
 		a, d := deliveryFixture(t, rcv.URL)
-		_, err := a.Deliver(context.Background(), DeliverInput{DeliveryID: d.ID, Attempt: 1, Final: tc.final})
+		_, err := a.Deliver(context.Background(), contracts.DeliverActivityInput{DeliveryID: d.ID, Attempt: 1, Final: tc.final})
 		rcv.Close()
 		var appErr *temporal.ApplicationError
 		if !errors.As(err, &appErr) || appErr.Type() != tc.errType || !appErr.NonRetryable() {
@@ -120,9 +121,9 @@ func TestUnsignableSecretFailsTheDeliveryOnce(t *testing.T) {
 	if err := a.Store.SaveWebhook(context.Background(), &wh); err != nil {
 		t.Fatal(err)
 	}
-	_, err := a.Deliver(context.Background(), DeliverInput{DeliveryID: d.ID, Attempt: 1, NextDelay: time.Second})
+	_, err := a.Deliver(context.Background(), contracts.DeliverActivityInput{DeliveryID: d.ID, Attempt: 1, NextDelay: time.Second})
 	var appErr *temporal.ApplicationError
-	if !errors.As(err, &appErr) || appErr.Type() != ErrTypeEndpointUnavailable || !appErr.NonRetryable() {
+	if !errors.As(err, &appErr) || appErr.Type() != contracts.ErrTypeEndpointUnavailable || !appErr.NonRetryable() {
 		t.Fatalf("want a non-retryable EndpointUnavailable, got %v", err)
 	}
 	got, _ := a.Store.DeliveryByID(context.Background(), d.ID)

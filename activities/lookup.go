@@ -2,6 +2,7 @@ package activities
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -12,6 +13,7 @@ import (
 
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/switchboardhq/switchboard/contracts"
 	"github.com/switchboardhq/switchboard/models"
 	"github.com/switchboardhq/switchboard/outbound"
 	"github.com/switchboardhq/switchboard/signing"
@@ -28,43 +30,27 @@ const (
 	maxPlanLen  = 200
 )
 
-// LookupInput names one attempt of one customer lookup. It carries IDs only:
-// the visitor ID, the endpoint and the secret are loaded inside the
-// activity, so none of them is copied into workflow history.
-type LookupInput struct {
-	LookupID string
-	Attempt  int
-	// Final is true on the last attempt: its failure is recorded as the
-	// lookup's outcome.
-	Final bool
-}
-
-// LookupResult is a successful attempt.
-type LookupResult struct {
-	StatusCode     int
-	DurationMicros int64
-}
-
 // Lookup makes one attempt of a customer lookup: load the lookup, its
 // conversation and the org's Backend Connect configuration, POST the signed
 // visitor ID, persist the attempt and, on success or on the final attempt,
 // the lookup's outcome and the profile.
 //
 // A non-2xx answer or a network failure returns a non-retryable
-// ApplicationError of type ErrTypeHTTP, an unacceptable 2xx answer one of
-// type ErrTypeInvalidReply: the workflow decides whether to try again. A
-// configuration that is missing or disabled, or a conversation without a
-// visitor ID, marks the lookup skipped and returns a non-retryable error of
-// type ErrTypeEndpointUnavailable. Database errors are returned as plain
-// errors so that Temporal retries the activity.
-func (a *Activities) Lookup(ctx context.Context, in LookupInput) (LookupResult, error) {
+// ApplicationError of type contracts.ErrTypeHTTP, an unacceptable 2xx
+// answer one of type contracts.ErrTypeInvalidReply: the workflow decides
+// whether to try again. A configuration that is missing or disabled, or a
+// conversation without a visitor ID, marks the lookup skipped and returns a
+// non-retryable error of type contracts.ErrTypeEndpointUnavailable.
+// Database errors are returned as plain errors so that Temporal retries the
+// activity.
+func (a *Activities) Lookup(ctx context.Context, in contracts.LookupActivityInput) (contracts.LookupActivityResult, error) {
 	l, err := a.Store.LookupByID(ctx, in.LookupID)
 	if err != nil {
-		return LookupResult{}, fmt.Errorf("load lookup: %w", err)
+		return contracts.LookupActivityResult{}, fmt.Errorf("load lookup: %w", err)
 	}
 	conv, err := a.Store.GetConversation(ctx, l.OrgID, l.ConversationID)
 	if err != nil {
-		return LookupResult{}, fmt.Errorf("load conversation: %w", err)
+		return contracts.LookupActivityResult{}, fmt.Errorf("load conversation: %w", err)
 	}
 	cfg, err := a.Store.GetBackendConnect(ctx, l.OrgID)
 	var skip string
@@ -72,7 +58,7 @@ func (a *Activities) Lookup(ctx context.Context, in LookupInput) (LookupResult, 
 	case errors.Is(err, models.ErrNotFound):
 		skip = "Backend Connect is not configured"
 	case err != nil:
-		return LookupResult{}, fmt.Errorf("load Backend Connect configuration: %w", err)
+		return contracts.LookupActivityResult{}, fmt.Errorf("load Backend Connect configuration: %w", err)
 	case !cfg.Enabled || cfg.URL == "":
 		skip = "Backend Connect is disabled"
 	case conv.VisitorID == "":
@@ -80,19 +66,19 @@ func (a *Activities) Lookup(ctx context.Context, in LookupInput) (LookupResult, 
 	}
 	if skip != "" {
 		if err := a.finishLookup(ctx, l, nil, models.ProfileSkipped, skip); err != nil {
-			return LookupResult{}, err
+			return contracts.LookupActivityResult{}, err
 		}
-		return LookupResult{}, temporal.NewNonRetryableApplicationError(skip, ErrTypeEndpointUnavailable, nil)
+		return contracts.LookupActivityResult{}, temporal.NewNonRetryableApplicationError(skip, contracts.ErrTypeEndpointUnavailable, nil)
 	}
 
 	field := orDefault(cfg.UserTokenField, models.DefaultUserTokenField)
 	body, err := json.Marshal(map[string]string{field: conv.VisitorID})
 	if err != nil {
-		return LookupResult{}, err
+		return contracts.LookupActivityResult{}, err
 	}
 	secret, err := cfg.Secret.Reveal()
 	if err != nil {
-		return LookupResult{}, fmt.Errorf("open the Backend Connect secret: %w", err)
+		return contracts.LookupActivityResult{}, fmt.Errorf("open the Backend Connect secret: %w", err)
 	}
 	// Backend Connect signs the raw body with hex HMAC-SHA256 (seed 000)
 	// and sends no Idempotency-Key.
@@ -101,7 +87,7 @@ func (a *Activities) Lookup(ctx context.Context, in LookupInput) (LookupResult, 
 			URL: cfg.URL, SigningScheme: signing.HexHMAC, Secrets: []string{secret},
 			SignatureHeader: orDefault(cfg.SignatureHeader, models.DefaultBackendSignatureHeader),
 		},
-		Kind: "lookup", Body: body, Timeout: a.Settings.LookupTimeout, ResponseLimit: MaxLookupReply,
+		Kind: "lookup", Body: body, Timeout: cmp.Or(in.Timeout, a.Settings.LookupTimeout), ResponseLimit: MaxLookupReply,
 	})
 
 	var (
@@ -111,13 +97,13 @@ func (a *Activities) Lookup(ctx context.Context, in LookupInput) (LookupResult, 
 	)
 	switch {
 	case !o.OK():
-		errType, failText = ErrTypeHTTP, o.Error
+		errType, failText = contracts.ErrTypeHTTP, o.Error
 	case o.Truncated:
-		errType, failText = ErrTypeInvalidReply, fmt.Sprintf("invalid reply: body is larger than %d KiB", MaxLookupReply>>10)
+		errType, failText = contracts.ErrTypeInvalidReply, fmt.Sprintf("invalid reply: body is larger than %d KiB", MaxLookupReply>>10)
 	default:
 		p, err := parseLookupReply(o.Body)
 		if err != nil {
-			errType, failText = ErrTypeInvalidReply, "invalid reply: "+err.Error()
+			errType, failText = contracts.ErrTypeInvalidReply, "invalid reply: "+err.Error()
 		} else {
 			profile = &p
 		}
@@ -150,12 +136,12 @@ func (a *Activities) Lookup(ctx context.Context, in LookupInput) (LookupResult, 
 		return nil
 	})
 	if err != nil {
-		return LookupResult{}, err
+		return contracts.LookupActivityResult{}, err
 	}
 	if profile == nil {
-		return LookupResult{}, temporal.NewNonRetryableApplicationError(failText, errType, nil)
+		return contracts.LookupActivityResult{}, temporal.NewNonRetryableApplicationError(failText, errType, nil)
 	}
-	return LookupResult{StatusCode: o.Status, DurationMicros: rec.DurationMicros}, nil
+	return contracts.LookupActivityResult{StatusCode: o.Status, DurationMicros: rec.DurationMicros}, nil
 }
 
 // persistSent runs store, the persistence of a request already sent,
@@ -170,7 +156,7 @@ func persistSent(ctx context.Context, store func() error) error {
 			return nil
 		}
 		if try == recordTries || ctx.Err() != nil {
-			return temporal.NewNonRetryableApplicationError("lookup attempt was sent but could not be stored", ErrTypeUnrecorded, nil)
+			return temporal.NewNonRetryableApplicationError("lookup attempt was sent but could not be stored", contracts.ErrTypeUnrecorded, nil)
 		}
 		select {
 		case <-ctx.Done():
@@ -183,12 +169,12 @@ func persistSent(ctx context.Context, store func() error) error {
 // FailLookup records a lookup as failed when its final attempt could not
 // record itself (e.g. the activity timed out or the worker was lost), so the
 // operator's panel never stays pending.
-func (a *Activities) FailLookup(ctx context.Context, lookupID, reason string) error {
-	l, err := a.Store.LookupByID(ctx, lookupID)
+func (a *Activities) FailLookup(ctx context.Context, in contracts.FailLookupActivityInput) error {
+	l, err := a.Store.LookupByID(ctx, in.LookupID)
 	if err != nil {
 		return fmt.Errorf("load lookup: %w", err)
 	}
-	return a.finishLookup(ctx, l, nil, models.ProfileFailed, reason)
+	return a.finishLookup(ctx, l, nil, models.ProfileFailed, in.Reason)
 }
 
 // finishLookup stores the outcome and tells the API, which pushes the

@@ -16,6 +16,7 @@ import (
 
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/switchboardhq/switchboard/contracts"
 	"github.com/switchboardhq/switchboard/internal/storetest"
 	"github.com/switchboardhq/switchboard/models"
 	"github.com/switchboardhq/switchboard/store"
@@ -138,8 +139,8 @@ func (e *lookupEnv) newLookup() string {
 	return l.ID
 }
 
-func (e *lookupEnv) run(lookupID string, attempt int, final bool) (LookupResult, error) {
-	return e.acts.Lookup(e.t.Context(), LookupInput{LookupID: lookupID, Attempt: attempt, Final: final})
+func (e *lookupEnv) run(lookupID string, attempt int, final bool) (contracts.LookupActivityResult, error) {
+	return e.acts.Lookup(e.t.Context(), contracts.LookupActivityInput{LookupID: lookupID, Attempt: attempt, Final: final})
 }
 
 func (e *lookupEnv) profile() models.CustomerProfile {
@@ -252,7 +253,7 @@ func TestLookupHTTPFailureThenFinal(t *testing.T) {
 	id := e.newLookup()
 
 	_, err := e.run(id, 1, false)
-	appErr := appError(t, err, ErrTypeHTTP)
+	appErr := appError(t, err, contracts.ErrTypeHTTP)
 	if appErr.Message() != "HTTP 503" {
 		t.Fatalf("message: %q", appErr.Message())
 	}
@@ -267,7 +268,7 @@ func TestLookupHTTPFailureThenFinal(t *testing.T) {
 	}
 
 	_, err = e.run(id, 2, true)
-	appError(t, err, ErrTypeHTTP)
+	appError(t, err, contracts.ErrTypeHTTP)
 	if l := e.lookup(id); l.Status != models.ProfileFailed || l.CompletedAt == nil || l.Attempts != 2 || l.Error != "HTTP 503" {
 		t.Fatalf("lookup after the final failure: %+v", l)
 	}
@@ -300,7 +301,7 @@ func TestLookupInvalidReplies(t *testing.T) {
 			e.rcv.set(func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, tt.reply) })
 			id := e.newLookup()
 			_, err := e.run(id, 2, true)
-			if appErr := appError(t, err, ErrTypeInvalidReply); appErr.Message() != tt.want && !strings.HasPrefix(appErr.Message(), tt.want) {
+			if appErr := appError(t, err, contracts.ErrTypeInvalidReply); appErr.Message() != tt.want && !strings.HasPrefix(appErr.Message(), tt.want) {
 				t.Fatalf("message %q, want prefix %q", appErr.Message(), tt.want)
 			}
 			if p := e.profile(); p.Status != models.ProfileFailed || !strings.HasPrefix(p.Error, "invalid reply") {
@@ -338,7 +339,7 @@ func TestLookupTimeout(t *testing.T) {
 	// The receiver only returns when released at cleanup, so reaching the
 	// check below at all means the client gave up: the timeout fired.
 	_, err := e.run(e.newLookup(), 1, false)
-	if appErr := appError(t, err, ErrTypeHTTP); !strings.HasPrefix(appErr.Message(), "timeout after") {
+	if appErr := appError(t, err, contracts.ErrTypeHTTP); !strings.HasPrefix(appErr.Message(), "timeout after") {
 		t.Fatalf("message: %q", appErr.Message())
 	}
 }
@@ -352,7 +353,7 @@ func TestLookupConnectionRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := e.run(e.newLookup(), 1, false)
-	appError(t, err, ErrTypeHTTP)
+	appError(t, err, contracts.ErrTypeHTTP)
 }
 
 func TestLookupSkippedWhenUnavailable(t *testing.T) {
@@ -364,7 +365,7 @@ func TestLookupSkippedWhenUnavailable(t *testing.T) {
 	}
 	id := e.newLookup()
 	_, err := e.run(id, 1, false)
-	appError(t, err, ErrTypeEndpointUnavailable)
+	appError(t, err, contracts.ErrTypeEndpointUnavailable)
 	if requests, _, _ := e.rcv.stats(); requests != 0 {
 		t.Fatalf("a disabled configuration must not be called: %d requests", requests)
 	}
@@ -389,7 +390,7 @@ func TestLookupSkippedWhenUnavailable(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = e.run(l.ID, 1, false)
-	if appErr := appError(t, err, ErrTypeEndpointUnavailable); appErr.Message() != "Backend Connect is not configured" {
+	if appErr := appError(t, err, contracts.ErrTypeEndpointUnavailable); appErr.Message() != "Backend Connect is not configured" {
 		t.Fatalf("message: %q", appErr.Message())
 	}
 }

@@ -8,9 +8,9 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/switchboardhq/switchboard/contracts"
 	"github.com/switchboardhq/switchboard/live"
 	"github.com/switchboardhq/switchboard/models"
-	"github.com/switchboardhq/switchboard/workflows"
 )
 
 // customerView is the operator panel's customer card. Profile is null until
@@ -59,7 +59,7 @@ type lookupView struct {
 func viewLookup(l models.Lookup) lookupView {
 	return lookupView{
 		ID: l.ID, ConversationID: l.ConversationID, Trigger: l.Trigger, Status: l.Status, Attempts: l.Attempts,
-		Error: l.Error, CompletedAt: l.CompletedAt, WorkflowID: workflows.LookupID(l.ID), CreatedAt: l.CreatedAt,
+		Error: l.Error, CompletedAt: l.CompletedAt, WorkflowID: contracts.LookupWorkflowID(l.ID), CreatedAt: l.CreatedAt,
 	}
 }
 
@@ -202,6 +202,6 @@ func (s *Server) lookupHistory(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	c.JSON(http.StatusOK, gin.H{"workflow_id": workflows.LookupID(c.Param("id")), "events": h})
+	c.JSON(http.StatusOK, gin.H{"workflow_id": contracts.LookupWorkflowID(c.Param("id")), "events": h})
 	return nil
 }

@@ -7,10 +7,10 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/switchboardhq/switchboard/contracts"
 	"github.com/switchboardhq/switchboard/models"
 	"github.com/switchboardhq/switchboard/service"
 	"github.com/switchboardhq/switchboard/store"
-	"github.com/switchboardhq/switchboard/workflows"
 )
 
 // createEvent answers 202: the event is durably stored and its deliveries
@@ -99,7 +99,7 @@ func (s *Server) deliveryHistory(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	c.JSON(http.StatusOK, gin.H{"workflow_id": workflows.DeliveryID(c.Param("id")), "events": h})
+	c.JSON(http.StatusOK, gin.H{"workflow_id": contracts.DeliveryWorkflowID(c.Param("id")), "events": h})
 	return nil
 }
 

@@ -3,8 +3,8 @@ package api
 import (
 	"time"
 
+	"github.com/switchboardhq/switchboard/contracts"
 	"github.com/switchboardhq/switchboard/models"
-	"github.com/switchboardhq/switchboard/workflows"
 )
 
 // webhookView is an endpoint as the API shows it: never with its secret,
@@ -57,7 +57,7 @@ func viewDelivery(d models.Delivery) deliveryView {
 	return deliveryView{
 		ID: d.ID, EventID: d.EventID, WebhookID: d.WebhookID, EventType: d.EventType, Status: d.Status,
 		Attempts: d.Attempts, LastStatusCode: d.LastStatusCode, LastError: d.LastError,
-		NextAttemptAt: d.NextAttemptAt, CompletedAt: d.CompletedAt, WorkflowID: workflows.DeliveryID(d.ID),
+		NextAttemptAt: d.NextAttemptAt, CompletedAt: d.CompletedAt, WorkflowID: contracts.DeliveryWorkflowID(d.ID),
 		CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt,
 	}
 }

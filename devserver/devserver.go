@@ -30,7 +30,7 @@ import (
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
 
-	"github.com/switchboardhq/switchboard/workflows"
+	"github.com/switchboardhq/switchboard/contracts"
 )
 
 // Defaults applied by Start to zero-valued Options fields.
@@ -156,7 +156,7 @@ type Server struct {
 // itself; tests pass them as testsuite.DevServerOptions.ExtraArgs so both
 // run an identically configured server.
 func ExtraArgs() []string {
-	attrs := workflows.SearchAttributes()
+	attrs := contracts.SearchAttributes()
 	names := make([]string, 0, len(attrs))
 	for name := range attrs {
 		names = append(names, name)

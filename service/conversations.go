@@ -6,10 +6,10 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/switchboardhq/switchboard/contracts"
 	"github.com/switchboardhq/switchboard/live"
 	"github.com/switchboardhq/switchboard/models"
 	"github.com/switchboardhq/switchboard/store"
-	"github.com/switchboardhq/switchboard/workflows"
 )
 
 // Refresh refusals (409).
@@ -108,7 +108,7 @@ func (s *Service) RefreshCustomer(ctx context.Context, orgID, conversationID str
 		// answer (the server logs every cancelled poll as an error).
 		gctx, gcancel := withDeadline(context.WithoutCancel(ctx), 2*(s.Cfg.LookupTimeout+10*time.Second))
 		defer gcancel()
-		var out workflows.LookupOutcome
+		var out contracts.LookupWorkflowResult
 		done <- run.Get(gctx, &out)
 	}()
 	// Answer as soon as the lookup's outcome is stored, whichever comes
@@ -170,5 +170,5 @@ func (s *Service) LookupHistory(ctx context.Context, orgID, id string) ([]Histor
 	if _, _, err := s.GetLookup(ctx, orgID, id); err != nil {
 		return nil, err
 	}
-	return s.history(ctx, workflows.LookupID(id))
+	return s.history(ctx, contracts.LookupWorkflowID(id))
 }

@@ -11,11 +11,10 @@ import (
 	"go.temporal.io/api/temporalproto"
 	"go.temporal.io/sdk/client"
 
-	"github.com/switchboardhq/switchboard/activities"
 	"github.com/switchboardhq/switchboard/catalog"
+	"github.com/switchboardhq/switchboard/contracts"
 	"github.com/switchboardhq/switchboard/models"
 	"github.com/switchboardhq/switchboard/store"
-	"github.com/switchboardhq/switchboard/workflows"
 )
 
 // ListDeliveries returns one page of deliveries.
@@ -49,7 +48,7 @@ func (s *Service) DeliveryHistory(ctx context.Context, orgID, id string) ([]Hist
 	if _, err := s.Store.GetDelivery(ctx, orgID, id); err != nil {
 		return nil, err
 	}
-	return s.history(ctx, workflows.DeliveryID(id))
+	return s.history(ctx, contracts.DeliveryWorkflowID(id))
 }
 
 // history reads a workflow's history. Payloads are rendered as plain JSON
@@ -102,7 +101,7 @@ func (s *Service) RetryDelivery(ctx context.Context, orgID, id string) (models.D
 	}
 	sctx, cancel := withDeadline(ctx, 10*time.Second)
 	defer cancel()
-	err = s.Temporal.SignalWorkflow(sctx, workflows.DeliveryID(id), "", workflows.SignalRetryNow, nil)
+	err = s.Temporal.SignalWorkflow(sctx, contracts.DeliveryWorkflowID(id), "", contracts.SignalRetryNow, nil)
 	var nf *serviceerror.NotFound
 	if err == nil || !errors.As(err, &nf) {
 		return d, temporalErr(err)
@@ -136,7 +135,7 @@ func (s *Service) CancelDelivery(ctx context.Context, orgID, id string) error {
 	}
 	ctx, cancel := withDeadline(ctx, 10*time.Second)
 	defer cancel()
-	err = s.Temporal.CancelWorkflow(ctx, workflows.DeliveryID(id), "")
+	err = s.Temporal.CancelWorkflow(ctx, contracts.DeliveryWorkflowID(id), "")
 	var nf *serviceerror.NotFound
 	if errors.As(err, &nf) {
 		return ErrNotInProgress
@@ -146,25 +145,25 @@ func (s *Service) CancelDelivery(ctx context.Context, orgID, id string) error {
 
 // TestWebhook sends the event type's sample payload to the endpoint through
 // a TestSend workflow and waits for the outcome.
-func (s *Service) TestWebhook(ctx context.Context, orgID, id, eventType string) (activities.TestSendResult, error) {
+func (s *Service) TestWebhook(ctx context.Context, orgID, id, eventType string) (contracts.TestSendWorkflowResult, error) {
 	if _, err := s.Store.GetWebhook(ctx, orgID, id); err != nil {
-		return activities.TestSendResult{}, err
+		return contracts.TestSendWorkflowResult{}, err
 	}
 	if _, ok := catalog.Lookup(eventType); !ok {
-		return activities.TestSendResult{}, &models.ValidationError{Code: "unknown_event_type", Field: "event_type", Message: "unknown event type " + quote(eventType)}
+		return contracts.TestSendWorkflowResult{}, &models.ValidationError{Code: "unknown_event_type", Field: "event_type", Message: "unknown event type " + quote(eventType)}
 	}
 	msgID := models.NewID("test")
 	ctx, cancel := withDeadline(ctx, s.Cfg.DeliveryTimeout+15*time.Second)
 	defer cancel()
 	run, err := s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID: workflows.TestSendID(msgID), TaskQueue: s.Cfg.TaskQueue, EnableEagerStart: true,
-	}, workflows.TestSend, workflows.TestSendInput{
-		Send:           activities.TestSendInput{OrgID: orgID, WebhookID: id, EventType: eventType, MessageID: msgID},
+		ID: contracts.TestSendWorkflowID(msgID), TaskQueue: s.Cfg.TaskQueue, EnableEagerStart: true,
+	}, contracts.TestSendWorkflow, contracts.TestSendWorkflowInput{
+		Send:           contracts.TestSendActivityInput{OrgID: orgID, WebhookID: id, EventType: eventType, MessageID: msgID},
 		AttemptTimeout: s.Cfg.DeliveryTimeout,
 	})
 	if err != nil {
-		return activities.TestSendResult{}, temporalErr(err)
+		return contracts.TestSendWorkflowResult{}, temporalErr(err)
 	}
-	var res activities.TestSendResult
+	var res contracts.TestSendWorkflowResult
 	return res, temporalErr(run.Get(ctx, &res))
 }

@@ -13,9 +13,9 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/switchboardhq/switchboard/catalog"
+	"github.com/switchboardhq/switchboard/contracts"
 	"github.com/switchboardhq/switchboard/models"
 	"github.com/switchboardhq/switchboard/store"
-	"github.com/switchboardhq/switchboard/workflows"
 )
 
 // EventInput is an event to ingest.
@@ -93,7 +93,7 @@ func (s *Service) dispatch(ctx context.Context, ds []models.Delivery, subs []mod
 // schedule for one that never made any. A workflow ID that Temporal holds
 // and the policy refuses is a *serviceerror.WorkflowExecutionAlreadyStarted.
 func (s *Service) startDelivery(ctx context.Context, d models.Delivery, w models.Webhook, firstAttempt int, redrive bool) error {
-	schedule := workflows.DefaultSchedule
+	schedule := contracts.DefaultDeliverySchedule
 	if w.RetrySchedule != nil {
 		schedule = models.Durations(w.RetrySchedule)
 	}
@@ -107,7 +107,7 @@ func (s *Service) startDelivery(ctx context.Context, d models.Delivery, w models
 	ctx, cancel := withDeadline(ctx, 10*time.Second)
 	defer cancel()
 	_, err := s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID:                    workflows.DeliveryID(d.ID),
+		ID:                    contracts.DeliveryWorkflowID(d.ID),
 		TaskQueue:             s.Cfg.TaskQueue,
 		EnableEagerStart:      true,
 		WorkflowIDReusePolicy: reuse,
@@ -115,9 +115,9 @@ func (s *Service) startDelivery(ctx context.Context, d models.Delivery, w models
 		// a new one, and no caller can tell the two apart.
 		WorkflowExecutionErrorWhenAlreadyStarted: true,
 		TypedSearchAttributes: temporal.NewSearchAttributes(
-			workflows.AttrOrg.ValueSet(d.OrgID), workflows.AttrEndpoint.ValueSet(d.WebhookID),
-			workflows.AttrEventType.ValueSet(d.EventType), workflows.AttrStatus.ValueSet(models.StatusPending)),
-	}, workflows.Delivery, workflows.DeliveryInput{
+			contracts.AttrOrg.ValueSet(d.OrgID), contracts.AttrEndpoint.ValueSet(d.WebhookID),
+			contracts.AttrEventType.ValueSet(d.EventType), contracts.AttrStatus.ValueSet(models.StatusPending)),
+	}, contracts.DeliveryWorkflow, contracts.DeliveryWorkflowInput{
 		DeliveryID: d.ID, Schedule: schedule, FirstAttempt: firstAttempt, AttemptTimeout: s.Cfg.DeliveryTimeout,
 	})
 	return err

@@ -12,9 +12,9 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/switchboardhq/switchboard/contracts"
 	"github.com/switchboardhq/switchboard/models"
 	"github.com/switchboardhq/switchboard/store"
-	"github.com/switchboardhq/switchboard/workflows"
 )
 
 // Widget message limits.
@@ -123,7 +123,7 @@ func (s *Service) startLookup(ctx context.Context, l models.Lookup) (client.Work
 	ctx, cancel := withDeadline(ctx, 10*time.Second)
 	defer cancel()
 	return s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID:               workflows.LookupID(l.ID),
+		ID:               contracts.LookupWorkflowID(l.ID),
 		TaskQueue:        s.Cfg.TaskQueue,
 		EnableEagerStart: true,
 		// A lookup ID runs once; the sweeper may try again, never twice.
@@ -132,8 +132,8 @@ func (s *Service) startLookup(ctx context.Context, l models.Lookup) (client.Work
 		// not a run handed back as if it had just started.
 		WorkflowExecutionErrorWhenAlreadyStarted: true,
 		TypedSearchAttributes: temporal.NewSearchAttributes(
-			workflows.AttrOrg.ValueSet(l.OrgID), workflows.AttrStatus.ValueSet(models.StatusPending)),
-	}, workflows.Lookup, workflows.LookupInput{LookupID: l.ID, AttemptTimeout: s.Cfg.LookupTimeout})
+			contracts.AttrOrg.ValueSet(l.OrgID), contracts.AttrStatus.ValueSet(models.StatusPending)),
+	}, contracts.LookupWorkflow, contracts.LookupWorkflowInput{LookupID: l.ID, AttemptTimeout: s.Cfg.LookupTimeout})
 }
 
 // failUnstartedLookup finishes a lookup whose workflow could not be

@@ -11,9 +11,11 @@ import (
 	"go.temporal.io/api/operatorservice/v1"
 	"go.temporal.io/sdk/client"
 	sdkworker "go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
 
 	"github.com/switchboardhq/switchboard/activities"
 	"github.com/switchboardhq/switchboard/config"
+	"github.com/switchboardhq/switchboard/contracts"
 	"github.com/switchboardhq/switchboard/workflows"
 )
 
@@ -35,14 +37,21 @@ func New(c client.Client, cfg config.Config, acts *activities.Activities) sdkwor
 	return w
 }
 
+// Registry is what Register fills: a worker, a replayer or a test
+// environment.
+type Registry interface {
+	RegisterWorkflowWithOptions(w any, options workflow.RegisterOptions)
+	RegisterActivity(a any)
+}
+
 // Register adds every workflow and activity to a registry; tests use it
-// with their own workers and replayers.
-func Register(r interface {
-	RegisterWorkflow(any)
-	RegisterActivity(any)
-}, acts *activities.Activities) {
-	for _, wf := range workflows.All() {
-		r.RegisterWorkflow(wf)
+// with their own workers and replayers. Workflows are registered under the
+// contract's type names (contracts.DeliveryWorkflow, ...), the names
+// starters use; activities under their method names, which workflows
+// reach through the methods themselves.
+func Register(r Registry, acts *activities.Activities) {
+	for name, wf := range workflows.All() {
+		r.RegisterWorkflowWithOptions(wf, workflow.RegisterOptions{Name: name})
 	}
 	r.RegisterActivity(acts)
 }
@@ -55,7 +64,7 @@ func EnsureSearchAttributes(ctx context.Context, c client.Client, namespace stri
 	if err != nil {
 		return fmt.Errorf("list search attributes: %w", err)
 	}
-	missing := workflows.SearchAttributes()
+	missing := contracts.SearchAttributes()
 	for name := range have.GetCustomAttributes() {
 		delete(missing, name)
 	}

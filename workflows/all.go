@@ -1,6 +1,18 @@
+// Package workflows holds Switchboard's Temporal workflows. They decide what
+// happens and when; every side effect lives in package activities. Their
+// inputs, results, IDs, signals and search attributes are in package
+// contracts, which starters use without importing this package.
 package workflows
 
-// All lists every workflow function the worker registers.
-func All() []any {
-	return []any{Delivery, TestSend, Lookup}
+import "github.com/switchboardhq/switchboard/contracts"
+
+// All maps each workflow type name of the contract to its function; the
+// worker registers every one under that name, so a starter naming
+// contracts.DeliveryWorkflow reaches Delivery.
+func All() map[string]any {
+	return map[string]any{
+		contracts.DeliveryWorkflow: Delivery,
+		contracts.TestSendWorkflow: TestSend,
+		contracts.LookupWorkflow:   Lookup,
+	}
 }

@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"cmp"
 	"errors"
 	"time"
 
@@ -8,38 +9,12 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/switchboardhq/switchboard/activities"
+	"github.com/switchboardhq/switchboard/contracts"
 	"github.com/switchboardhq/switchboard/models"
 )
 
-// SignalRetryNow skips the wait before a delivery's next attempt.
-const SignalRetryNow = "retry-now"
-
-// DefaultSchedule is the wait before each retry: attempts go out immediately,
-// then after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h (8 attempts).
-var DefaultSchedule = []time.Duration{
-	5 * time.Second, 5 * time.Minute, 30 * time.Minute, 2 * time.Hour,
-	5 * time.Hour, 10 * time.Hour, 10 * time.Hour,
-}
-
-// DeliveryInput starts a delivery workflow. It holds no payload and no
-// secret: the activity loads both, so history stays small and secret-free.
-type DeliveryInput struct {
-	DeliveryID string
-	// Schedule holds the waits before attempts 2..n; len+1 attempts in all.
-	Schedule []time.Duration
-	// FirstAttempt numbers the first attempt of this run: 1, or more when an
-	// operator re-drives a finished delivery.
-	FirstAttempt int
-	// AttemptTimeout is the HTTP timeout of one attempt.
-	AttemptTimeout time.Duration
-}
-
-// DeliveryResult is the workflow's outcome.
-type DeliveryResult struct {
-	Status   string
-	Attempts int
-}
-
+// a is the nil receiver through which workflows name activity methods;
+// the worker registers the real one.
 var a *activities.Activities
 
 // Delivery sends one event to one endpoint. The first attempt runs as a
@@ -48,25 +23,26 @@ var a *activities.Activities
 // ingest-to-receiver latency low. Retries are regular activities behind
 // durable timers, so each attempt is its own step in the Web UI and a
 // pending retry survives any process restart.
-func Delivery(ctx workflow.Context, in DeliveryInput) (DeliveryResult, error) {
+func Delivery(ctx workflow.Context, in contracts.DeliveryWorkflowInput) (contracts.DeliveryWorkflowResult, error) {
 	first := max(in.FirstAttempt, 1)
 	total := len(in.Schedule) + 1
-	retryNow := workflow.GetSignalChannel(ctx, SignalRetryNow)
+	timeout := cmp.Or(in.AttemptTimeout, contracts.DefaultDeliveryTimeout)
+	retryNow := workflow.GetSignalChannel(ctx, contracts.SignalRetryNow)
 	// Runs recorded before versionCorrectness keep their old command
 	// sequence on replay; see the constants.
 	v := workflow.GetVersion(ctx, changeCorrectness, workflow.DefaultVersion, versionCorrectness)
 	for i := range total {
 		final := i == total-1
-		attempt := activities.DeliverInput{DeliveryID: in.DeliveryID, Attempt: first + i, Final: final}
+		attempt := contracts.DeliverActivityInput{DeliveryID: in.DeliveryID, Attempt: first + i, Final: final, Timeout: timeout}
 		if !final {
 			attempt.NextDelay = in.Schedule[i]
 		}
-		var res activities.DeliverResult
+		var res contracts.DeliverActivityResult
 		var err error
 		if i == 0 {
-			err = workflow.ExecuteLocalActivity(localAttemptCtx(ctx, in.AttemptTimeout), a.Deliver, attempt).Get(ctx, &res)
+			err = workflow.ExecuteLocalActivity(localAttemptCtx(ctx, timeout), a.Deliver, attempt).Get(ctx, &res)
 		} else {
-			err = workflow.ExecuteActivity(attemptCtx(ctx, in.AttemptTimeout), a.Deliver, attempt).Get(ctx, &res)
+			err = workflow.ExecuteActivity(attemptCtx(ctx, timeout), a.Deliver, attempt).Get(ctx, &res)
 		}
 		err = recordUnrecorded(ctx, err)
 		if err == nil {
@@ -76,7 +52,7 @@ func Delivery(ctx workflow.Context, in DeliveryInput) (DeliveryResult, error) {
 			return cancelled(ctx, v, in.DeliveryID, i+1)
 		}
 		var appErr *temporal.ApplicationError
-		isHTTP := errors.As(err, &appErr) && appErr.Type() == activities.ErrTypeHTTP
+		isHTTP := errors.As(err, &appErr) && appErr.Type() == contracts.ErrTypeHTTP
 		if !isHTTP && appErr != nil && appErr.NonRetryable() {
 			// 410 Gone or a deleted/disabled endpoint: the activity already
 			// recorded the terminal state.
@@ -86,7 +62,7 @@ func Delivery(ctx workflow.Context, in DeliveryInput) (DeliveryResult, error) {
 			if !isHTTP {
 				// The attempt never got to record itself (e.g. it timed out).
 				if err := markDelivery(ctx, v, in.DeliveryID, models.StatusFailed); err != nil {
-					return DeliveryResult{Status: models.StatusFailed, Attempts: i + 1}, err
+					return contracts.DeliveryWorkflowResult{Status: models.StatusFailed, Attempts: i + 1}, err
 				}
 			}
 			return finish(ctx, models.StatusFailed, i+1)
@@ -115,7 +91,7 @@ func Delivery(ctx workflow.Context, in DeliveryInput) (DeliveryResult, error) {
 // send the request again. Any other err passes through untouched.
 func recordUnrecorded(ctx workflow.Context, err error) error {
 	var appErr *temporal.ApplicationError
-	if !errors.As(err, &appErr) || appErr.Type() != activities.ErrTypeUnrecorded {
+	if !errors.As(err, &appErr) || appErr.Type() != contracts.ErrTypeUnrecorded {
 		return err
 	}
 	// Only activities of this version return the type, so no older history
@@ -123,11 +99,11 @@ func recordUnrecorded(ctx workflow.Context, err error) error {
 	if workflow.GetVersion(ctx, "record-unrecorded-outcome", workflow.DefaultVersion, 1) == workflow.DefaultVersion {
 		return err
 	}
-	var out activities.DeliveryOutcome
+	var out contracts.DeliveryOutcome
 	if derr := appErr.Details(&out); derr != nil {
 		return err
 	}
-	var res activities.DeliverResult
+	var res contracts.DeliverActivityResult
 	return workflow.ExecuteActivity(bookkeepingCtx(ctx), a.RecordDelivery, out).Get(ctx, &res)
 }
 
@@ -147,7 +123,7 @@ const (
 // mismatch shows in the Web UI and the log instead of a delivery left
 // "retrying" in the database under a run that claims to be done.
 func markDelivery(ctx workflow.Context, v workflow.Version, deliveryID, status string) error {
-	err := workflow.ExecuteActivity(bookkeepingCtx(ctx), a.MarkDelivery, deliveryID, status).Get(ctx, nil)
+	err := workflow.ExecuteActivity(bookkeepingCtx(ctx), a.MarkDelivery, contracts.MarkDeliveryActivityInput{DeliveryID: deliveryID, Status: status}).Get(ctx, nil)
 	if err == nil || v < versionCorrectness {
 		return nil // runs recorded before the version ignored the error
 	}
@@ -175,23 +151,23 @@ func waitOrRetryNow(ctx workflow.Context, retryNow workflow.ReceiveChannel, dela
 	return nil
 }
 
-func cancelled(ctx workflow.Context, v workflow.Version, deliveryID string, attempts int) (DeliveryResult, error) {
+func cancelled(ctx workflow.Context, v workflow.Version, deliveryID string, attempts int) (contracts.DeliveryWorkflowResult, error) {
 	// The workflow context is cancelled; bookkeeping needs one that is not.
 	dctx, _ := workflow.NewDisconnectedContext(ctx)
 	if err := markDelivery(dctx, v, deliveryID, models.StatusCancelled); err != nil {
-		return DeliveryResult{Status: models.StatusCancelled, Attempts: attempts}, err
+		return contracts.DeliveryWorkflowResult{Status: models.StatusCancelled, Attempts: attempts}, err
 	}
 	setStatus(dctx, models.StatusCancelled)
-	return DeliveryResult{Status: models.StatusCancelled, Attempts: attempts}, temporal.NewCanceledError()
+	return contracts.DeliveryWorkflowResult{Status: models.StatusCancelled, Attempts: attempts}, temporal.NewCanceledError()
 }
 
-func finish(ctx workflow.Context, status string, attempts int) (DeliveryResult, error) {
+func finish(ctx workflow.Context, status string, attempts int) (contracts.DeliveryWorkflowResult, error) {
 	setStatus(ctx, status)
-	return DeliveryResult{Status: status, Attempts: attempts}, nil
+	return contracts.DeliveryWorkflowResult{Status: status, Attempts: attempts}, nil
 }
 
 // setStatus keeps the SwitchboardStatus search attribute current so the Web
 // UI can filter runs by outcome.
 func setStatus(ctx workflow.Context, status string) {
-	_ = workflow.UpsertTypedSearchAttributes(ctx, AttrStatus.ValueSet(status))
+	_ = workflow.UpsertTypedSearchAttributes(ctx, contracts.AttrStatus.ValueSet(status))
 }

@@ -8,7 +8,7 @@ import (
 	"github.com/stretchr/testify/mock"
 	"go.temporal.io/sdk/temporal"
 
-	"github.com/switchboardhq/switchboard/activities"
+	"github.com/switchboardhq/switchboard/contracts"
 	"github.com/switchboardhq/switchboard/models"
 )
 
@@ -17,18 +17,18 @@ import (
 // still wait its full schedule.
 func (s *deliverySuite) TestRetryNowDuringAnAttemptDoesNotSkipTheNextWait() {
 	s.env.OnActivity(a.Deliver, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, in activities.DeliverInput) (activities.DeliverResult, error) {
+		func(_ context.Context, in contracts.DeliverActivityInput) (contracts.DeliverActivityResult, error) {
 			s.calls = append(s.calls, attemptCall{in: in, at: s.env.Now()})
 			if in.Attempt == 1 {
-				s.env.SignalWorkflow(SignalRetryNow, nil)
+				s.env.SignalWorkflow(contracts.SignalRetryNow, nil)
 			}
 			if in.Attempt < 3 {
-				return activities.DeliverResult{}, httpFail(0)
+				return contracts.DeliverActivityResult{}, httpFail(0)
 			}
-			return activities.DeliverResult{StatusCode: 200}, nil
+			return contracts.DeliverActivityResult{StatusCode: 200}, nil
 		})
-	res := s.run(DeliveryInput{DeliveryID: "dlv_9", Schedule: []time.Duration{time.Hour, 2 * time.Hour}, AttemptTimeout: time.Second})
-	s.Equal(DeliveryResult{Status: models.StatusSucceeded, Attempts: 3}, res)
+	res := s.run(contracts.DeliveryWorkflowInput{DeliveryID: "dlv_9", Schedule: []time.Duration{time.Hour, 2 * time.Hour}, AttemptTimeout: time.Second})
+	s.Equal(contracts.DeliveryWorkflowResult{Status: models.StatusSucceeded, Attempts: 3}, res)
 	s.Equal([]time.Duration{time.Hour, 2 * time.Hour}, s.gaps())
 }
 
@@ -41,12 +41,12 @@ func (s *deliverySuite) markFailing(failures int) *[]string {
 	s.env.RegisterWorkflow(Delivery)
 	var stored []string
 	calls := 0
-	s.env.OnActivity(a.MarkDelivery, mock.Anything, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, _ string, status string) error {
+	s.env.OnActivity(a.MarkDelivery, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in contracts.MarkDeliveryActivityInput) error {
 			if calls++; calls <= failures {
 				return errors.New("database unreachable")
 			}
-			stored = append(stored, status)
+			stored = append(stored, in.Status)
 			return nil
 		})
 	return &stored
@@ -61,8 +61,8 @@ const longOutage = 9
 func (s *deliverySuite) TestExhaustedDeliveryStatusIsStoredAfterAnOutage() {
 	stored := s.markFailing(longOutage)
 	s.answer(errors.New("worker lost"))
-	res := s.run(DeliveryInput{DeliveryID: "dlv_10", AttemptTimeout: time.Second})
-	s.Equal(DeliveryResult{Status: models.StatusFailed, Attempts: 1}, res)
+	res := s.run(contracts.DeliveryWorkflowInput{DeliveryID: "dlv_10", AttemptTimeout: time.Second})
+	s.Equal(contracts.DeliveryWorkflowResult{Status: models.StatusFailed, Attempts: 1}, res)
 	s.Equal([]string{models.StatusFailed}, *stored)
 }
 
@@ -70,7 +70,7 @@ func (s *deliverySuite) TestCancelledDeliveryStatusIsStoredAfterAnOutage() {
 	stored := s.markFailing(longOutage)
 	s.answer(httpFail(0), nil)
 	s.env.RegisterDelayedCallback(func() { s.env.CancelWorkflow() }, time.Minute)
-	s.env.ExecuteWorkflow(Delivery, DeliveryInput{DeliveryID: "dlv_11", Schedule: []time.Duration{time.Hour}, AttemptTimeout: time.Second})
+	s.env.ExecuteWorkflow(Delivery, contracts.DeliveryWorkflowInput{DeliveryID: "dlv_11", Schedule: []time.Duration{time.Hour}, AttemptTimeout: time.Second})
 	s.True(s.env.IsWorkflowCompleted())
 	var canceled *temporal.CanceledError
 	s.True(errors.As(s.env.GetWorkflowError(), &canceled), "got %v", s.env.GetWorkflowError())
@@ -83,10 +83,10 @@ func (s *deliverySuite) TestUnstorableFinalStatusFailsTheRun() {
 	s.env = s.NewTestWorkflowEnvironment()
 	s.env.RegisterActivity(a)
 	s.env.RegisterWorkflow(Delivery)
-	s.env.OnActivity(a.MarkDelivery, mock.Anything, mock.Anything, mock.Anything).Return(
+	s.env.OnActivity(a.MarkDelivery, mock.Anything, mock.Anything).Return(
 		temporal.NewNonRetryableApplicationError("delivery row is gone", "NotFound", nil))
 	s.answer(errors.New("worker lost"))
-	s.env.ExecuteWorkflow(Delivery, DeliveryInput{DeliveryID: "dlv_12", AttemptTimeout: time.Second})
+	s.env.ExecuteWorkflow(Delivery, contracts.DeliveryWorkflowInput{DeliveryID: "dlv_12", AttemptTimeout: time.Second})
 	s.True(s.env.IsWorkflowCompleted())
 	var appErr *temporal.ApplicationError
 	s.Require().True(errors.As(s.env.GetWorkflowError(), &appErr), "got %v", s.env.GetWorkflowError())

@@ -7,12 +7,11 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/mock"
-	"github.com/stretchr/testify/require"
 	"github.com/stretchr/testify/suite"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 
-	"github.com/switchboardhq/switchboard/activities"
+	"github.com/switchboardhq/switchboard/contracts"
 	"github.com/switchboardhq/switchboard/models"
 )
 
@@ -25,7 +24,7 @@ type deliverySuite struct {
 }
 
 type attemptCall struct {
-	in activities.DeliverInput
+	in contracts.DeliverActivityInput
 	at time.Time
 }
 
@@ -36,7 +35,7 @@ func (s *deliverySuite) SetupTest() {
 	s.env.RegisterActivity(a)
 	s.env.RegisterWorkflow(Delivery)
 	s.calls = nil
-	s.env.OnActivity(a.MarkDelivery, mock.Anything, mock.Anything, mock.Anything).Return(nil).Maybe()
+	s.env.OnActivity(a.MarkDelivery, mock.Anything, mock.Anything).Return(nil).Maybe()
 }
 
 func (s *deliverySuite) AfterTest(_, _ string) { s.env.AssertExpectations(s.T()) }
@@ -44,24 +43,24 @@ func (s *deliverySuite) AfterTest(_, _ string) { s.env.AssertExpectations(s.T())
 // answer makes attempt n (1-based) return outcomes[n-1]; nil means success.
 func (s *deliverySuite) answer(outcomes ...error) {
 	s.env.OnActivity(a.Deliver, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, in activities.DeliverInput) (activities.DeliverResult, error) {
+		func(_ context.Context, in contracts.DeliverActivityInput) (contracts.DeliverActivityResult, error) {
 			s.calls = append(s.calls, attemptCall{in: in, at: s.env.Now()})
 			if err := outcomes[len(s.calls)-1]; err != nil {
-				return activities.DeliverResult{}, err
+				return contracts.DeliverActivityResult{}, err
 			}
-			return activities.DeliverResult{StatusCode: 200}, nil
+			return contracts.DeliverActivityResult{StatusCode: 200}, nil
 		})
 }
 
 func httpFail(next time.Duration) error {
-	return temporal.NewApplicationErrorWithOptions("HTTP 500", activities.ErrTypeHTTP,
+	return temporal.NewApplicationErrorWithOptions("HTTP 500", contracts.ErrTypeHTTP,
 		temporal.ApplicationErrorOptions{NonRetryable: true, NextRetryDelay: next})
 }
 
-func (s *deliverySuite) run(in DeliveryInput) DeliveryResult {
+func (s *deliverySuite) run(in contracts.DeliveryWorkflowInput) contracts.DeliveryWorkflowResult {
 	s.env.ExecuteWorkflow(Delivery, in)
 	s.True(s.env.IsWorkflowCompleted())
-	var res DeliveryResult
+	var res contracts.DeliveryWorkflowResult
 	if err := s.env.GetWorkflowError(); err == nil {
 		s.NoError(s.env.GetWorkflowResult(&res))
 	}
@@ -78,10 +77,29 @@ func (s *deliverySuite) gaps() []time.Duration {
 
 func (s *deliverySuite) TestFirstAttemptSucceeds() {
 	s.answer(nil)
-	res := s.run(DeliveryInput{DeliveryID: "dlv_1", Schedule: DefaultSchedule, AttemptTimeout: 30 * time.Second})
-	s.Equal(DeliveryResult{Status: models.StatusSucceeded, Attempts: 1}, res)
+	res := s.run(contracts.DeliveryWorkflowInput{DeliveryID: "dlv_1", Schedule: contracts.DefaultDeliverySchedule, AttemptTimeout: 30 * time.Second})
+	s.Equal(contracts.DeliveryWorkflowResult{Status: models.StatusSucceeded, Attempts: 1}, res)
 	s.Require().Len(s.calls, 1)
-	s.Equal(activities.DeliverInput{DeliveryID: "dlv_1", Attempt: 1, NextDelay: 5 * time.Second}, s.calls[0].in)
+	s.Equal(contracts.DeliverActivityInput{DeliveryID: "dlv_1", Attempt: 1, NextDelay: 5 * time.Second, Timeout: 30 * time.Second}, s.calls[0].in)
+}
+
+// The attempt timeout travels to the activity in its input, so the HTTP
+// timeout is the one the activity's deadline was sized from; a starter
+// that passes none gets the contract's default on both sides.
+func (s *deliverySuite) TestAttemptTimeoutTravelsToEveryAttempt() {
+	s.answer(httpFail(0), nil)
+	s.run(contracts.DeliveryWorkflowInput{DeliveryID: "dlv_t", Schedule: []time.Duration{time.Minute}, AttemptTimeout: 7 * time.Second})
+	s.Require().Len(s.calls, 2)
+	for _, c := range s.calls {
+		s.Equal(7*time.Second, c.in.Timeout)
+	}
+}
+
+func (s *deliverySuite) TestMissingAttemptTimeoutIsTheDefault() {
+	s.answer(nil)
+	s.run(contracts.DeliveryWorkflowInput{DeliveryID: "dlv_d"})
+	s.Require().Len(s.calls, 1)
+	s.Equal(contracts.DefaultDeliveryTimeout, s.calls[0].in.Timeout)
 }
 
 func (s *deliverySuite) TestRetriesFollowTheDefaultScheduleThenFail() {
@@ -90,9 +108,9 @@ func (s *deliverySuite) TestRetriesFollowTheDefaultScheduleThenFail() {
 		fails[i] = httpFail(0)
 	}
 	s.answer(fails...)
-	res := s.run(DeliveryInput{DeliveryID: "dlv_2", Schedule: DefaultSchedule, AttemptTimeout: 30 * time.Second})
-	s.Equal(DeliveryResult{Status: models.StatusFailed, Attempts: 8}, res)
-	s.Equal(DefaultSchedule, s.gaps())
+	res := s.run(contracts.DeliveryWorkflowInput{DeliveryID: "dlv_2", Schedule: contracts.DefaultDeliverySchedule, AttemptTimeout: 30 * time.Second})
+	s.Equal(contracts.DeliveryWorkflowResult{Status: models.StatusFailed, Attempts: 8}, res)
+	s.Equal(contracts.DefaultDeliverySchedule, s.gaps())
 	s.True(s.calls[7].in.Final)
 	for i, c := range s.calls {
 		s.Equal(i+1, c.in.Attempt)
@@ -101,30 +119,30 @@ func (s *deliverySuite) TestRetriesFollowTheDefaultScheduleThenFail() {
 
 func (s *deliverySuite) TestSucceedsOnThirdAttemptWithCustomSchedule() {
 	s.answer(httpFail(0), httpFail(0), nil)
-	res := s.run(DeliveryInput{DeliveryID: "dlv_3", Schedule: []time.Duration{time.Second, time.Minute, time.Hour}, AttemptTimeout: time.Second})
-	s.Equal(DeliveryResult{Status: models.StatusSucceeded, Attempts: 3}, res)
+	res := s.run(contracts.DeliveryWorkflowInput{DeliveryID: "dlv_3", Schedule: []time.Duration{time.Second, time.Minute, time.Hour}, AttemptTimeout: time.Second})
+	s.Equal(contracts.DeliveryWorkflowResult{Status: models.StatusSucceeded, Attempts: 3}, res)
 	s.Equal([]time.Duration{time.Second, time.Minute}, s.gaps())
 }
 
 func (s *deliverySuite) TestRetryAfterStretchesTheWait() {
 	// The activity reports the capped Retry-After as NextRetryDelay.
 	s.answer(httpFail(90*time.Second), nil)
-	res := s.run(DeliveryInput{DeliveryID: "dlv_4", Schedule: DefaultSchedule, AttemptTimeout: time.Second})
+	res := s.run(contracts.DeliveryWorkflowInput{DeliveryID: "dlv_4", Schedule: contracts.DefaultDeliverySchedule, AttemptTimeout: time.Second})
 	s.Equal(models.StatusSucceeded, res.Status)
 	s.Equal([]time.Duration{90 * time.Second}, s.gaps())
 }
 
 func (s *deliverySuite) TestGoneStopsRetries() {
-	s.answer(temporal.NewNonRetryableApplicationError("410", activities.ErrTypeGone, nil))
-	res := s.run(DeliveryInput{DeliveryID: "dlv_5", Schedule: DefaultSchedule, AttemptTimeout: time.Second})
-	s.Equal(DeliveryResult{Status: models.StatusFailed, Attempts: 1}, res)
+	s.answer(temporal.NewNonRetryableApplicationError("410", contracts.ErrTypeGone, nil))
+	res := s.run(contracts.DeliveryWorkflowInput{DeliveryID: "dlv_5", Schedule: contracts.DefaultDeliverySchedule, AttemptTimeout: time.Second})
+	s.Equal(contracts.DeliveryWorkflowResult{Status: models.StatusFailed, Attempts: 1}, res)
 	s.Len(s.calls, 1)
 }
 
 func (s *deliverySuite) TestRetryNowSignalSkipsTheWait() {
 	s.answer(httpFail(0), nil)
-	s.env.RegisterDelayedCallback(func() { s.env.SignalWorkflow(SignalRetryNow, nil) }, time.Minute)
-	res := s.run(DeliveryInput{DeliveryID: "dlv_6", Schedule: []time.Duration{time.Hour}, AttemptTimeout: time.Second})
+	s.env.RegisterDelayedCallback(func() { s.env.SignalWorkflow(contracts.SignalRetryNow, nil) }, time.Minute)
+	res := s.run(contracts.DeliveryWorkflowInput{DeliveryID: "dlv_6", Schedule: []time.Duration{time.Hour}, AttemptTimeout: time.Second})
 	s.Equal(models.StatusSucceeded, res.Status)
 	s.Equal([]time.Duration{time.Minute}, s.gaps())
 }
@@ -132,22 +150,17 @@ func (s *deliverySuite) TestRetryNowSignalSkipsTheWait() {
 func (s *deliverySuite) TestCancelDuringWaitMarksCancelled() {
 	s.answer(httpFail(0), nil)
 	s.env.RegisterDelayedCallback(func() { s.env.CancelWorkflow() }, time.Minute)
-	s.env.ExecuteWorkflow(Delivery, DeliveryInput{DeliveryID: "dlv_7", Schedule: []time.Duration{time.Hour}, AttemptTimeout: time.Second})
+	s.env.ExecuteWorkflow(Delivery, contracts.DeliveryWorkflowInput{DeliveryID: "dlv_7", Schedule: []time.Duration{time.Hour}, AttemptTimeout: time.Second})
 	s.True(s.env.IsWorkflowCompleted())
 	var canceled *temporal.CanceledError
 	s.True(errors.As(s.env.GetWorkflowError(), &canceled), "got %v", s.env.GetWorkflowError())
 	s.Len(s.calls, 1)
-	s.env.AssertCalled(s.T(), "MarkDelivery", mock.Anything, "dlv_7", models.StatusCancelled)
+	s.env.AssertCalled(s.T(), "MarkDelivery", mock.Anything, contracts.MarkDeliveryActivityInput{DeliveryID: "dlv_7", Status: models.StatusCancelled})
 }
 
 func (s *deliverySuite) TestTimedOutFinalAttemptIsMarkedFailed() {
 	s.answer(errors.New("worker lost"))
-	res := s.run(DeliveryInput{DeliveryID: "dlv_8", AttemptTimeout: time.Second})
-	s.Equal(DeliveryResult{Status: models.StatusFailed, Attempts: 1}, res)
-	s.env.AssertCalled(s.T(), "MarkDelivery", mock.Anything, "dlv_8", models.StatusFailed)
-}
-
-func TestWorkflowIDsComeFromBusinessKeys(t *testing.T) {
-	require.Equal(t, "delivery-dlv_abc", DeliveryID("dlv_abc"))
-	require.Equal(t, "lookup-lkp_abc", LookupID("lkp_abc"))
+	res := s.run(contracts.DeliveryWorkflowInput{DeliveryID: "dlv_8", AttemptTimeout: time.Second})
+	s.Equal(contracts.DeliveryWorkflowResult{Status: models.StatusFailed, Attempts: 1}, res)
+	s.env.AssertCalled(s.T(), "MarkDelivery", mock.Anything, contracts.MarkDeliveryActivityInput{DeliveryID: "dlv_8", Status: models.StatusFailed})
 }

@@ -7,13 +7,9 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/switchboardhq/switchboard/activities"
+	"github.com/switchboardhq/switchboard/contracts"
 	"github.com/switchboardhq/switchboard/models"
 )
-
-// DefaultLookupTimeout is a lookup attempt's HTTP timeout when the starter
-// passes none: the product doc gives customer backends 5 seconds.
-const DefaultLookupTimeout = 5 * time.Second
 
 // lookupAttempts is the first try plus the one retry of seed 000: "Talki
 // retries once, then silently skips".
@@ -30,26 +26,6 @@ var lookupInfraRetry = &temporal.RetryPolicy{
 	MaximumAttempts:    3,
 }
 
-// LookupInput starts a customer lookup. It holds IDs only: the visitor ID,
-// the endpoint and the secret are loaded by the activity, so none of them
-// reaches workflow history.
-type LookupInput struct {
-	LookupID string
-	// AttemptTimeout is the HTTP timeout of one attempt; it must match the
-	// activities' Settings.LookupTimeout. Zero means DefaultLookupTimeout.
-	AttemptTimeout time.Duration
-}
-
-// LookupOutcome is the workflow's result. Status is models.ProfileOK,
-// ProfileFailed or ProfileSkipped; Attempts counts the attempts made
-// (0 when the lookup was skipped before any request); Error says why a
-// lookup failed or was skipped.
-type LookupOutcome struct {
-	Status   string
-	Attempts int
-	Error    string
-}
-
 // Lookup fetches a visitor's profile from the org's backend. Both attempts
 // run as local activities, back to back with no timer: with eager start the
 // first one executes inside the first workflow task, and when it fails the
@@ -63,31 +39,31 @@ type LookupOutcome struct {
 // still completes successfully with Status "failed": the conversation goes
 // on and the operator can refresh later. A configuration that is missing or
 // disabled ends the lookup with Status "skipped" and no retry.
-func Lookup(ctx workflow.Context, in LookupInput) (LookupOutcome, error) {
+func Lookup(ctx workflow.Context, in contracts.LookupWorkflowInput) (contracts.LookupWorkflowResult, error) {
 	timeout := in.AttemptTimeout
 	if timeout <= 0 {
-		timeout = DefaultLookupTimeout
+		timeout = contracts.DefaultLookupTimeout
 	}
 	actx := lookupLocalCtx(ctx, timeout+storeMargin)
 	var lastErr string
 	for i := range lookupAttempts {
 		final := i == lookupAttempts-1
-		attempt := activities.LookupInput{LookupID: in.LookupID, Attempt: i + 1, Final: final}
-		var res activities.LookupResult
+		attempt := contracts.LookupActivityInput{LookupID: in.LookupID, Attempt: i + 1, Final: final, Timeout: timeout}
+		var res contracts.LookupActivityResult
 		err := workflow.ExecuteLocalActivity(actx, a.Lookup, attempt).Get(ctx, &res)
 		if err == nil {
 			return finishLookup(ctx, models.ProfileOK, i+1, "")
 		}
 		if ctx.Err() != nil {
-			return LookupOutcome{}, temporal.NewCanceledError()
+			return contracts.LookupWorkflowResult{}, temporal.NewCanceledError()
 		}
 		var appErr *temporal.ApplicationError
 		isApp := errors.As(err, &appErr)
 		switch {
-		case isApp && appErr.Type() == activities.ErrTypeEndpointUnavailable:
+		case isApp && appErr.Type() == contracts.ErrTypeEndpointUnavailable:
 			// The activity already marked the lookup skipped.
 			return finishLookup(ctx, models.ProfileSkipped, i, appErr.Message())
-		case isApp && (appErr.Type() == activities.ErrTypeHTTP || appErr.Type() == activities.ErrTypeInvalidReply):
+		case isApp && (appErr.Type() == contracts.ErrTypeHTTP || appErr.Type() == contracts.ErrTypeInvalidReply):
 			// The activity recorded the attempt, and on the final one the
 			// lookup's failure.
 			lastErr = appErr.Message()
@@ -99,7 +75,7 @@ func Lookup(ctx workflow.Context, in LookupInput) (LookupOutcome, error) {
 			lastErr = "lookup attempt did not complete (timeout or internal error)"
 			if final {
 				fctx := lookupLocalCtx(ctx, storeMargin)
-				if ferr := workflow.ExecuteLocalActivity(fctx, a.FailLookup, in.LookupID, lastErr).Get(ctx, nil); ferr != nil {
+				if ferr := workflow.ExecuteLocalActivity(fctx, a.FailLookup, contracts.FailLookupActivityInput{LookupID: in.LookupID, Reason: lastErr}).Get(ctx, nil); ferr != nil {
 					workflow.GetLogger(ctx).Warn("could not record the lookup's failure", "lookup", in.LookupID, "error", ferr)
 				}
 			}
@@ -127,7 +103,7 @@ func causeText(err error) string {
 	return err.Error()
 }
 
-func finishLookup(ctx workflow.Context, status string, attempts int, errText string) (LookupOutcome, error) {
+func finishLookup(ctx workflow.Context, status string, attempts int, errText string) (contracts.LookupWorkflowResult, error) {
 	setStatus(ctx, status)
-	return LookupOutcome{Status: status, Attempts: attempts, Error: errText}, nil
+	return contracts.LookupWorkflowResult{Status: status, Attempts: attempts, Error: errText}, nil
 }

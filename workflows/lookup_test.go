@@ -11,7 +11,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 
-	"github.com/switchboardhq/switchboard/activities"
+	"github.com/switchboardhq/switchboard/contracts"
 	"github.com/switchboardhq/switchboard/models"
 )
 
@@ -26,7 +26,7 @@ type lookupSuite struct {
 }
 
 type lookupCall struct {
-	in activities.LookupInput
+	in contracts.LookupActivityInput
 	at time.Time
 }
 
@@ -37,9 +37,9 @@ func (s *lookupSuite) SetupTest() {
 	s.env.RegisterActivity(a)
 	s.env.RegisterWorkflow(Lookup)
 	s.calls, s.fails = nil, nil
-	s.env.OnActivity(a.FailLookup, mock.Anything, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, lookupID, reason string) error {
-			s.fails = append(s.fails, lookupID+": "+reason)
+	s.env.OnActivity(a.FailLookup, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in contracts.FailLookupActivityInput) error {
+			s.fails = append(s.fails, in.LookupID+": "+in.Reason)
 			return nil
 		}).Maybe()
 }
@@ -49,32 +49,32 @@ func (s *lookupSuite) AfterTest(_, _ string) { s.env.AssertExpectations(s.T()) }
 // answer makes execution n (1-based) return outcomes[n-1]; nil is success.
 func (s *lookupSuite) answer(outcomes ...error) {
 	s.env.OnActivity(a.Lookup, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, in activities.LookupInput) (activities.LookupResult, error) {
+		func(_ context.Context, in contracts.LookupActivityInput) (contracts.LookupActivityResult, error) {
 			s.calls = append(s.calls, lookupCall{in: in, at: s.env.Now()})
 			if len(s.calls) > len(outcomes) {
-				return activities.LookupResult{}, errors.New("unexpected extra call")
+				return contracts.LookupActivityResult{}, errors.New("unexpected extra call")
 			}
 			if err := outcomes[len(s.calls)-1]; err != nil {
-				return activities.LookupResult{}, err
+				return contracts.LookupActivityResult{}, err
 			}
-			return activities.LookupResult{StatusCode: 200, DurationMicros: 1234}, nil
+			return contracts.LookupActivityResult{StatusCode: 200, DurationMicros: 1234}, nil
 		})
 }
 
 // expectStatus asserts the final SwitchboardStatus search attribute.
 func (s *lookupSuite) expectStatus(status string) {
-	s.env.OnUpsertTypedSearchAttributes(temporal.NewSearchAttributes(AttrStatus.ValueSet(status))).Return(nil).Once()
+	s.env.OnUpsertTypedSearchAttributes(temporal.NewSearchAttributes(contracts.AttrStatus.ValueSet(status))).Return(nil).Once()
 }
 
 func lookupHTTPFail(msg string) error {
-	return temporal.NewNonRetryableApplicationError(msg, activities.ErrTypeHTTP, nil)
+	return temporal.NewNonRetryableApplicationError(msg, contracts.ErrTypeHTTP, nil)
 }
 
-func (s *lookupSuite) run(id string) LookupOutcome {
-	s.env.ExecuteWorkflow(Lookup, LookupInput{LookupID: id, AttemptTimeout: 5 * time.Second})
+func (s *lookupSuite) run(id string) contracts.LookupWorkflowResult {
+	s.env.ExecuteWorkflow(Lookup, contracts.LookupWorkflowInput{LookupID: id, AttemptTimeout: 7 * time.Second})
 	s.Require().True(s.env.IsWorkflowCompleted())
 	s.Require().NoError(s.env.GetWorkflowError(), "a lookup never fails the workflow")
-	var out LookupOutcome
+	var out contracts.LookupWorkflowResult
 	s.Require().NoError(s.env.GetWorkflowResult(&out))
 	return out
 }
@@ -83,9 +83,9 @@ func (s *lookupSuite) TestSucceedsFirstTry() {
 	s.answer(nil)
 	s.expectStatus(models.ProfileOK)
 	out := s.run("lkp_1")
-	s.Equal(LookupOutcome{Status: models.ProfileOK, Attempts: 1}, out)
+	s.Equal(contracts.LookupWorkflowResult{Status: models.ProfileOK, Attempts: 1}, out)
 	s.Require().Len(s.calls, 1)
-	s.Equal(activities.LookupInput{LookupID: "lkp_1", Attempt: 1}, s.calls[0].in)
+	s.Equal(contracts.LookupActivityInput{LookupID: "lkp_1", Attempt: 1, Timeout: 7 * time.Second}, s.calls[0].in)
 	s.Empty(s.fails)
 }
 
@@ -93,24 +93,24 @@ func (s *lookupSuite) TestFailsThenSucceeds() {
 	s.answer(lookupHTTPFail("HTTP 502"), nil)
 	s.expectStatus(models.ProfileOK)
 	out := s.run("lkp_2")
-	s.Equal(LookupOutcome{Status: models.ProfileOK, Attempts: 2}, out)
+	s.Equal(contracts.LookupWorkflowResult{Status: models.ProfileOK, Attempts: 2}, out)
 	s.Require().Len(s.calls, 2)
-	s.Equal(activities.LookupInput{LookupID: "lkp_2", Attempt: 2, Final: true}, s.calls[1].in)
+	s.Equal(contracts.LookupActivityInput{LookupID: "lkp_2", Attempt: 2, Final: true, Timeout: 7 * time.Second}, s.calls[1].in)
 	s.Equal(s.calls[0].at, s.calls[1].at, "the retry must follow at once, with no timer")
 }
 
 func (s *lookupSuite) TestInvalidReplyIsRetriedOnce() {
-	s.answer(temporal.NewNonRetryableApplicationError("invalid reply: body is not a JSON object", activities.ErrTypeInvalidReply, nil), nil)
+	s.answer(temporal.NewNonRetryableApplicationError("invalid reply: body is not a JSON object", contracts.ErrTypeInvalidReply, nil), nil)
 	s.expectStatus(models.ProfileOK)
 	out := s.run("lkp_3")
-	s.Equal(LookupOutcome{Status: models.ProfileOK, Attempts: 2}, out)
+	s.Equal(contracts.LookupWorkflowResult{Status: models.ProfileOK, Attempts: 2}, out)
 }
 
 func (s *lookupSuite) TestFailsTwiceThenGivesUpQuietly() {
 	s.answer(lookupHTTPFail("timeout after 5s"), lookupHTTPFail("HTTP 500"))
 	s.expectStatus(models.ProfileFailed)
 	out := s.run("lkp_4")
-	s.Equal(LookupOutcome{Status: models.ProfileFailed, Attempts: 2, Error: "HTTP 500"}, out)
+	s.Equal(contracts.LookupWorkflowResult{Status: models.ProfileFailed, Attempts: 2, Error: "HTTP 500"}, out)
 	s.Require().Len(s.calls, 2, "exactly one retry")
 	s.False(s.calls[0].in.Final)
 	s.True(s.calls[1].in.Final)
@@ -123,10 +123,10 @@ func (s *lookupSuite) TestFailsTwiceThenGivesUpQuietly() {
 // has Backend Connect off, and retrying cannot help. The activity already
 // stored the skipped status, so there is no retry and no bookkeeping.
 func (s *lookupSuite) TestUnavailableConfigIsSkipped() {
-	s.answer(temporal.NewNonRetryableApplicationError("Backend Connect is disabled", activities.ErrTypeEndpointUnavailable, nil))
+	s.answer(temporal.NewNonRetryableApplicationError("Backend Connect is disabled", contracts.ErrTypeEndpointUnavailable, nil))
 	s.expectStatus(models.ProfileSkipped)
 	out := s.run("lkp_5")
-	s.Equal(LookupOutcome{Status: models.ProfileSkipped, Attempts: 0, Error: "Backend Connect is disabled"}, out)
+	s.Equal(contracts.LookupWorkflowResult{Status: models.ProfileSkipped, Attempts: 0, Error: "Backend Connect is disabled"}, out)
 	s.Len(s.calls, 1)
 	s.Empty(s.fails)
 }
@@ -157,7 +157,19 @@ func (s *lookupSuite) TestInfrastructureErrorThenSuccess() {
 	s.expectStatus(models.ProfileOK)
 	out := s.run("lkp_7")
 	// The infrastructure retry re-runs attempt 1; no HTTP retry is spent.
-	s.Equal(LookupOutcome{Status: models.ProfileOK, Attempts: 1}, out)
+	s.Equal(contracts.LookupWorkflowResult{Status: models.ProfileOK, Attempts: 1}, out)
 	s.Require().Len(s.calls, 2)
 	s.Equal(1, s.calls[1].in.Attempt)
+}
+
+// A starter that passes no attempt timeout gets the contract's default, in
+// the activity's deadline and in its input alike.
+func (s *lookupSuite) TestMissingAttemptTimeoutIsTheDefault() {
+	s.answer(nil)
+	s.expectStatus(models.ProfileOK)
+	s.env.ExecuteWorkflow(Lookup, contracts.LookupWorkflowInput{LookupID: "lkp_d"})
+	s.Require().True(s.env.IsWorkflowCompleted())
+	s.Require().NoError(s.env.GetWorkflowError())
+	s.Require().Len(s.calls, 1)
+	s.Equal(contracts.DefaultLookupTimeout, s.calls[0].in.Timeout)
 }

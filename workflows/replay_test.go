@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	sdkworker "go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
 
 	"github.com/switchboardhq/switchboard/workflows"
 )
@@ -24,8 +25,8 @@ func TestReplayShippedHistories(t *testing.T) {
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			r := sdkworker.NewWorkflowReplayer()
-			for _, wf := range workflows.All() {
-				r.RegisterWorkflow(wf)
+			for name, wf := range workflows.All() {
+				r.RegisterWorkflowWithOptions(wf, workflow.RegisterOptions{Name: name})
 			}
 			if err := r.ReplayWorkflowHistoryFromJSONFile(nil, f); err != nil {
 				t.Fatal(err)

@@ -14,10 +14,10 @@ import (
 	"go.temporal.io/sdk/client"
 	sdkworker "go.temporal.io/sdk/worker"
 
+	"github.com/switchboardhq/switchboard/contracts"
 	"github.com/switchboardhq/switchboard/internal/testenv"
 	"github.com/switchboardhq/switchboard/models"
 	"github.com/switchboardhq/switchboard/worker"
-	"github.com/switchboardhq/switchboard/workflows"
 )
 
 // writeTestdata records this run's histories into workflows/testdata, for
@@ -80,11 +80,11 @@ func TestHistoriesReplay(t *testing.T) {
 	// Delivery runs carry the version of their shape: delivery_*.json
 	// without one were recorded before delivery-correctness version 1.
 	runs := map[string]string{
-		"delivery_v1_retry_after_then_retry_now": workflows.DeliveryID(retried),
-		"delivery_v1_cancelled":                  workflows.DeliveryID(cancelled),
-		"delivery_v1_gone":                       workflows.DeliveryID(gone),
-		"lookup_ok_on_retry":                     workflows.LookupID(retriedLookup.LookupID),
-		"lookup_failed_twice":                    workflows.LookupID(failedLookup.LookupID),
+		"delivery_v1_retry_after_then_retry_now": contracts.DeliveryWorkflowID(retried),
+		"delivery_v1_cancelled":                  contracts.DeliveryWorkflowID(cancelled),
+		"delivery_v1_gone":                       contracts.DeliveryWorkflowID(gone),
+		"lookup_ok_on_retry":                     contracts.LookupWorkflowID(retriedLookup.LookupID),
+		"lookup_failed_twice":                    contracts.LookupWorkflowID(failedLookup.LookupID),
 	}
 	replayer := sdkworker.NewWorkflowReplayer()
 	worker.Register(replayerRegistry{replayer}, nil)

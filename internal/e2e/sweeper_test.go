@@ -9,9 +9,9 @@ import (
 
 	"go.temporal.io/sdk/client"
 
+	"github.com/switchboardhq/switchboard/contracts"
 	"github.com/switchboardhq/switchboard/models"
 	"github.com/switchboardhq/switchboard/store"
-	"github.com/switchboardhq/switchboard/workflows"
 )
 
 // strand commits an event with one delivery to webhookID, created age ago,
@@ -35,8 +35,8 @@ func (p *platform) strand(webhookID string, age time.Duration) models.Delivery {
 func (p *platform) holdWorkflow(t *testing.T, d models.Delivery) {
 	t.Helper()
 	_, err := p.App.Temporal.ExecuteWorkflow(t.Context(), client.StartWorkflowOptions{
-		ID: workflows.DeliveryID(d.ID), TaskQueue: "nobody-polls-" + t.Name(),
-	}, workflows.Delivery, workflows.DeliveryInput{DeliveryID: d.ID, AttemptTimeout: time.Second})
+		ID: contracts.DeliveryWorkflowID(d.ID), TaskQueue: "nobody-polls-" + t.Name(),
+	}, contracts.DeliveryWorkflow, contracts.DeliveryWorkflowInput{DeliveryID: d.ID, AttemptTimeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,10 +65,10 @@ func TestSweepLeavesWhatTemporalHolds(t *testing.T) {
 	running, closed := p.strand(w.ID, 3*time.Hour), p.strand(w.ID, 2*time.Hour)
 	p.holdWorkflow(t, running)
 	t.Cleanup(func() {
-		_ = p.App.Temporal.TerminateWorkflow(context.Background(), workflows.DeliveryID(running.ID), "", "test over")
+		_ = p.App.Temporal.TerminateWorkflow(context.Background(), contracts.DeliveryWorkflowID(running.ID), "", "test over")
 	})
 	p.holdWorkflow(t, closed)
-	if err := p.App.Temporal.TerminateWorkflow(t.Context(), workflows.DeliveryID(closed.ID), "", "closed without an attempt"); err != nil {
+	if err := p.App.Temporal.TerminateWorkflow(t.Context(), contracts.DeliveryWorkflowID(closed.ID), "", "closed without an attempt"); err != nil {
 		t.Fatal(err)
 	}
 	for i := range 2 {
@@ -155,9 +155,9 @@ func TestSweepLeavesLookupsTemporalHolds(t *testing.T) {
 	if err := p.App.Store.CreateConversationWithMessage(t.Context(), &conv, &ticket, &msg, &profile, &lookup); err != nil {
 		t.Fatal(err)
 	}
-	id := workflows.LookupID(lookup.ID)
+	id := contracts.LookupWorkflowID(lookup.ID)
 	if _, err := p.App.Temporal.ExecuteWorkflow(t.Context(), client.StartWorkflowOptions{ID: id, TaskQueue: "nobody-polls-" + t.Name()},
-		workflows.Lookup, workflows.LookupInput{LookupID: lookup.ID, AttemptTimeout: time.Second}); err != nil {
+		contracts.LookupWorkflow, contracts.LookupWorkflowInput{LookupID: lookup.ID, AttemptTimeout: time.Second}); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = p.App.Temporal.TerminateWorkflow(context.Background(), id, "", "test over") })

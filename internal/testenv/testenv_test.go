@@ -16,14 +16,14 @@ import (
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 
+	"github.com/switchboardhq/switchboard/contracts"
 	"github.com/switchboardhq/switchboard/internal/testenv"
-	"github.com/switchboardhq/switchboard/workflows"
 )
 
 func TestRepoRoot(t *testing.T) {
 	root := testenv.RepoRoot()
 	require.FileExists(t, filepath.Join(root, "go.mod"))
-	require.FileExists(t, filepath.Join(root, "workflows", "searchattrs.go"))
+	require.FileExists(t, filepath.Join(root, "contracts", "searchattrs.go"))
 }
 
 func TestStartTemporal(t *testing.T) {
@@ -48,7 +48,7 @@ func TestStartTemporal(t *testing.T) {
 
 	sa, err := c.OperatorService().ListSearchAttributes(ctx, &operatorservice.ListSearchAttributesRequest{Namespace: "default"})
 	require.NoError(t, err)
-	want := workflows.SearchAttributes()
+	want := contracts.SearchAttributes()
 	require.Len(t, want, 4)
 	for name, typ := range want {
 		got, ok := sa.GetCustomAttributes()[name]

@@ -1,4 +1,4 @@
-package workflows
+package contracts
 
 import (
 	enumspb "go.temporal.io/api/enums/v1"
@@ -6,7 +6,8 @@ import (
 )
 
 // Custom search attributes, so operators can filter runs in the Temporal
-// Web UI by org, endpoint, event type and outcome.
+// Web UI by org, endpoint, event type and outcome. Starters set them at
+// start; the workflows keep AttrStatus current.
 var (
 	AttrOrg       = temporal.NewSearchAttributeKeyKeyword("SwitchboardOrg")
 	AttrEndpoint  = temporal.NewSearchAttributeKeyKeyword("SwitchboardEndpoint")

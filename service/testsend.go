@@ -1,0 +1,38 @@
+package service
+
+import (
+	"context"
+	"time"
+
+	"go.temporal.io/sdk/client"
+
+	"github.com/switchboardhq/switchboard/activities"
+	"github.com/switchboardhq/switchboard/catalog"
+	"github.com/switchboardhq/switchboard/models"
+	"github.com/switchboardhq/switchboard/workflows"
+)
+
+// TestWebhook sends the event type's sample payload to the endpoint through
+// a TestSend workflow and waits for the outcome.
+func (s *Webhooks) TestWebhook(ctx context.Context, orgID, id, eventType string) (activities.TestSendResult, error) {
+	if _, err := s.st.GetWebhook(ctx, orgID, id); err != nil {
+		return activities.TestSendResult{}, err
+	}
+	if _, ok := catalog.Lookup(eventType); !ok {
+		return activities.TestSendResult{}, &models.ValidationError{Code: "unknown_event_type", Field: "event_type", Message: "unknown event type " + quote(eventType)}
+	}
+	msgID := models.NewID("test")
+	ctx, cancel := withDeadline(ctx, s.set.AttemptTimeout+15*time.Second)
+	defer cancel()
+	run, err := s.tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID: workflows.TestSendID(msgID), TaskQueue: s.set.TaskQueue, EnableEagerStart: true,
+	}, workflows.TestSend, workflows.TestSendInput{
+		Send:           activities.TestSendInput{OrgID: orgID, WebhookID: id, EventType: eventType, MessageID: msgID},
+		AttemptTimeout: s.set.AttemptTimeout,
+	})
+	if err != nil {
+		return activities.TestSendResult{}, temporalErr(err)
+	}
+	var res activities.TestSendResult
+	return res, temporalErr(run.Get(ctx, &res))
+}

@@ -29,7 +29,7 @@ import (
 type Deps struct {
 	Store    *store.Store
 	Temporal client.Client
-	Log      *slog.Logger
+	Log      *slog.Logger // nil: slog.Default()
 	// Hub carries live updates (today: finished customer lookups) to the
 	// API's streams; nil makes a new one.
 	Hub *live.Hub
@@ -57,6 +57,9 @@ type Services struct {
 // New builds every domain service from d and the settings sections of cfg.
 func New(d Deps, cfg config.Config) *Services {
 	set := SettingsFrom(cfg)
+	if d.Log == nil {
+		d.Log = slog.Default()
+	}
 	if d.Hub == nil {
 		d.Hub = live.NewHub()
 	}

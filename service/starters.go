@@ -23,7 +23,7 @@ type deliveryStarter struct {
 	set DeliverySettings
 }
 
-// startDelivery starts the delivery workflow. Eager start hands the first
+// start starts the delivery workflow. Eager start hands the first
 // workflow task straight to this process's worker when it runs one, so the
 // first attempt goes out without waiting for a poll. redrive starts a new
 // run of a workflow ID that may have closed runs: one more attempt,
@@ -84,7 +84,7 @@ type lookupStarter struct {
 	set LookupSettings
 }
 
-// startLookup starts the Lookup workflow with eager start, so with the
+// start starts the Lookup workflow with eager start, so with the
 // worker in this process the first local-activity attempt runs without a
 // matching-service round trip.
 func (s *lookupStarter) start(ctx context.Context, l models.Lookup) (client.WorkflowRun, error) {
@@ -104,7 +104,7 @@ func (s *lookupStarter) start(ctx context.Context, l models.Lookup) (client.Work
 	}, workflows.Lookup, workflows.LookupInput{LookupID: l.ID, AttemptTimeout: s.set.AttemptTimeout})
 }
 
-// failUnstartedLookup finishes a lookup whose workflow could not be
+// failUnstarted finishes a lookup whose workflow could not be
 // started, so the operator's panel shows "failed" (and offers Refresh)
 // instead of staying pending for ever.
 func (s *lookupStarter) failUnstarted(ctx context.Context, l models.Lookup, startErr error) {

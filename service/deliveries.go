@@ -49,7 +49,10 @@ func (s *Deliveries) ListDeliveries(ctx context.Context, f DeliveryFilter) ([]mo
 	if f.Limit <= 0 || f.Limit > 200 {
 		f.Limit = 50
 	}
-	return s.st.ListDeliveries(ctx, store.DeliveryFilter(f))
+	return s.st.ListDeliveries(ctx, store.DeliveryFilter{
+		OrgID: f.OrgID, WebhookID: f.WebhookID, EventType: f.EventType, Status: f.Status,
+		Since: f.Since, Until: f.Until, Limit: f.Limit, Cursor: f.Cursor,
+	})
 }
 
 // GetDelivery loads a delivery with all its attempts.

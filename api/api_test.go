@@ -27,12 +27,12 @@ func newTestAPI(t *testing.T) (http.Handler, string) {
 	}
 	cfg.MaxBodyBytes = 4096
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	svc := service.New(st, nil, cfg, log)
-	org, err := svc.CreateOrg(context.Background(), "t")
+	svc := service.New(service.Deps{Store: st, Log: log}, cfg)
+	org, err := svc.Orgs.CreateOrg(context.Background(), "t")
 	if err != nil {
 		t.Fatal(err)
 	}
-	return New(svc, log), org.SecretKey
+	return New(svc, SettingsFrom(cfg), log), org.SecretKey
 }
 
 type apiErr struct {

@@ -30,7 +30,7 @@ func bearer(c *gin.Context) string {
 
 // requireSecretKey admits only the org's secret key. A public widget key is
 // valid but not enough: 403, so the caller learns which key to use.
-func (s *Server) requireSecretKey(c *gin.Context) {
+func (s orgHandlers) requireSecretKey(c *gin.Context) {
 	p, err := s.svc.Authenticate(c.Request.Context(), bearer(c))
 	if err == nil && p.KeyKind != models.KeyKindSecret {
 		err = models.ErrForbidden
@@ -45,7 +45,7 @@ func (s *Server) requireSecretKey(c *gin.Context) {
 
 // requirePublicKey admits the org's public key sent with the org ID; a
 // secret key is accepted too (server-side widgets).
-func (s *Server) requirePublicKey(c *gin.Context) {
+func (s orgHandlers) requirePublicKey(c *gin.Context) {
 	// Said before the key is checked: "invalid API key" would send a
 	// widget developer hunting for a key problem they do not have.
 	if c.GetHeader(HeaderWidgetOrg) == "" {
@@ -72,7 +72,7 @@ func (s *Server) requirePublicKey(c *gin.Context) {
 // widgetPreflight answers a CORS preflight. A preflight carries no custom
 // headers, so the org is unknown here and any origin may proceed to the
 // real request, where widgetOrigin enforces the org's list.
-func (s *Server) widgetPreflight(c *gin.Context) {
+func widgetPreflight(c *gin.Context) {
 	if origin := c.GetHeader("Origin"); origin != "" {
 		c.Header("Vary", "Origin")
 		c.Header("Access-Control-Allow-Origin", origin)
@@ -86,7 +86,7 @@ func (s *Server) widgetPreflight(c *gin.Context) {
 // widgetOrigin runs after authentication: a browser request from an origin
 // the org did not list is refused before it has any effect (a CORS header
 // alone would only hide the answer, not stop the side effect).
-func (s *Server) widgetOrigin(c *gin.Context) {
+func widgetOrigin(c *gin.Context) {
 	origin := c.GetHeader("Origin")
 	if origin == "" {
 		return // not a browser cross-origin request

@@ -10,6 +10,9 @@ import (
 	"github.com/switchboardhq/switchboard/service"
 )
 
+// backendConnectHandlers serve the org's Backend Connect configuration.
+type backendConnectHandlers struct{ svc *service.BackendConnect }
+
 // backendConnectView is the configuration as the API shows it. Secret is
 // set only on the first save and on rotation: it is never readable again.
 type backendConnectView struct {
@@ -32,7 +35,7 @@ func viewBackendConnect(c models.BackendConnect) backendConnectView {
 
 // putBackendConnect answers 201 with the new secret on the first save and
 // 200 without it afterwards.
-func (s *Server) putBackendConnect(c *gin.Context) error {
+func (s backendConnectHandlers) putBackendConnect(c *gin.Context) error {
 	var in service.BackendConnectInput
 	if err := decode(c, &in); err != nil {
 		return err
@@ -50,7 +53,7 @@ func (s *Server) putBackendConnect(c *gin.Context) error {
 	return nil
 }
 
-func (s *Server) getBackendConnect(c *gin.Context) error {
+func (s backendConnectHandlers) getBackendConnect(c *gin.Context) error {
 	cfg, err := s.svc.GetBackendConnect(c.Request.Context(), principal(c).OrgID)
 	if err != nil {
 		return err
@@ -59,7 +62,7 @@ func (s *Server) getBackendConnect(c *gin.Context) error {
 	return nil
 }
 
-func (s *Server) rotateBackendConnectSecret(c *gin.Context) error {
+func (s backendConnectHandlers) rotateBackendConnectSecret(c *gin.Context) error {
 	secret, err := s.svc.RotateBackendConnectSecret(c.Request.Context(), principal(c).OrgID)
 	if err != nil {
 		return err

@@ -3,15 +3,23 @@ package api
 import (
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/switchboardhq/switchboard/contracts"
-	"github.com/switchboardhq/switchboard/live"
 	"github.com/switchboardhq/switchboard/models"
+	"github.com/switchboardhq/switchboard/service"
 )
+
+// conversationHandlers serve the operator's customer card, its live
+// stream and the lookups behind it.
+type conversationHandlers struct {
+	svc *service.Conversations
+	log *slog.Logger
+}
 
 // customerView is the operator panel's customer card. Profile is null until
 // a lookup has succeeded once; after a failed refresh it keeps the last good
@@ -63,7 +71,7 @@ func viewLookup(l models.Lookup) lookupView {
 	}
 }
 
-func (s *Server) getCustomer(c *gin.Context) error {
+func (s conversationHandlers) getCustomer(c *gin.Context) error {
 	p, err := s.svc.GetCustomer(c.Request.Context(), principal(c).OrgID, c.Param("id"))
 	if err != nil {
 		return err
@@ -86,16 +94,15 @@ var sseKeepalive = 15 * time.Second
 // net for a listener that is reconnecting, each keepalive tick also
 // re-reads the profile and sends it when it changed.
 //
-// The stream ends when the server shuts down (hub.Done): an open stream
+// The stream ends when the server shuts down (ShuttingDown): an open stream
 // would otherwise hold http.Server.Shutdown until its deadline. Browsers'
 // EventSource reconnects by itself.
-func (s *Server) customerEvents(c *gin.Context) error {
+func (s conversationHandlers) customerEvents(c *gin.Context) error {
 	ctx := c.Request.Context()
 	orgID, id := principal(c).OrgID, c.Param("id")
-	hub := s.svc.Hub
 	// Subscribe before the first read so a lookup finishing in between is
 	// not missed.
-	notify, cancel := hub.Subscribe(live.Profile(id))
+	notify, cancel := s.svc.SubscribeCustomer(id)
 	defer cancel()
 	p, err := s.svc.GetCustomer(ctx, orgID, id)
 	if err != nil {
@@ -120,7 +127,7 @@ func (s *Server) customerEvents(c *gin.Context) error {
 		select {
 		case <-ctx.Done():
 			return nil
-		case <-hub.Done():
+		case <-s.svc.ShuttingDown():
 			return nil
 		case <-notify:
 		case <-tick.C:
@@ -161,7 +168,7 @@ func writeProfile(c *gin.Context, p models.CustomerProfile) error {
 // refreshCustomer runs a lookup now and answers with its outcome: 200 with
 // the card (status ok and the fresh profile, or status failed with the
 // error and the last good profile) and the lookup.
-func (s *Server) refreshCustomer(c *gin.Context) error {
+func (s conversationHandlers) refreshCustomer(c *gin.Context) error {
 	res, err := s.svc.RefreshCustomer(c.Request.Context(), principal(c).OrgID, c.Param("id"))
 	if err != nil {
 		return err
@@ -175,7 +182,7 @@ func (s *Server) refreshCustomer(c *gin.Context) error {
 	return nil
 }
 
-func (s *Server) listLookups(c *gin.Context) error {
+func (s conversationHandlers) listLookups(c *gin.Context) error {
 	ls, err := s.svc.ListLookups(c.Request.Context(), principal(c).OrgID, c.Param("id"))
 	if err != nil {
 		return err
@@ -188,7 +195,7 @@ func (s *Server) listLookups(c *gin.Context) error {
 	return nil
 }
 
-func (s *Server) getLookup(c *gin.Context) error {
+func (s conversationHandlers) getLookup(c *gin.Context) error {
 	l, attempts, err := s.svc.GetLookup(c.Request.Context(), principal(c).OrgID, c.Param("id"))
 	if err != nil {
 		return err
@@ -197,7 +204,7 @@ func (s *Server) getLookup(c *gin.Context) error {
 	return nil
 }
 
-func (s *Server) lookupHistory(c *gin.Context) error {
+func (s conversationHandlers) lookupHistory(c *gin.Context) error {
 	h, err := s.svc.LookupHistory(c.Request.Context(), principal(c).OrgID, c.Param("id"))
 	if err != nil {
 		return err

@@ -2,20 +2,18 @@ package api
 
 import (
 	"net/http"
-	"strconv"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/switchboardhq/switchboard/contracts"
-	"github.com/switchboardhq/switchboard/models"
 	"github.com/switchboardhq/switchboard/service"
-	"github.com/switchboardhq/switchboard/store"
 )
+
+// eventHandlers serve event ingest.
+type eventHandlers struct{ svc *service.Events }
 
 // createEvent answers 202: the event is durably stored and its deliveries
 // are under way. A repeated idempotency key answers 200 with the first event.
-func (s *Server) createEvent(c *gin.Context) error {
+func (s eventHandlers) createEvent(c *gin.Context) error {
 	var in service.EventInput
 	if err := decode(c, &in); err != nil {
 		return err
@@ -35,87 +33,11 @@ func (s *Server) createEvent(c *gin.Context) error {
 	return nil
 }
 
-func (s *Server) getEvent(c *gin.Context) error {
+func (s eventHandlers) getEvent(c *gin.Context) error {
 	ev, ds, err := s.svc.GetEvent(c.Request.Context(), principal(c).OrgID, c.Param("id"))
 	if err != nil {
 		return err
 	}
 	c.JSON(http.StatusOK, viewEvent(ev, ds))
-	return nil
-}
-
-func (s *Server) listDeliveries(c *gin.Context) error {
-	f := store.DeliveryFilter{
-		OrgID: principal(c).OrgID, WebhookID: c.Query("webhook_id"), EventType: c.Query("event_type"),
-		Status: c.Query("status"), Cursor: c.Query("cursor"),
-	}
-	var err error
-	if f.Since, err = queryTime(c, "since"); err != nil {
-		return err
-	}
-	if f.Until, err = queryTime(c, "until"); err != nil {
-		return err
-	}
-	if v := c.Query("limit"); v != "" {
-		if f.Limit, err = strconv.Atoi(v); err != nil || f.Limit < 1 || f.Limit > 200 {
-			return models.Invalid("limit", "must be an integer from 1 to 200")
-		}
-	}
-	ds, next, err := s.svc.ListDeliveries(c.Request.Context(), f)
-	if err != nil {
-		return err
-	}
-	out := make([]deliveryView, len(ds))
-	for i, d := range ds {
-		out[i] = viewDelivery(d)
-	}
-	c.JSON(http.StatusOK, gin.H{"data": out, "next_cursor": next})
-	return nil
-}
-
-func queryTime(c *gin.Context, name string) (time.Time, error) {
-	v := c.Query(name)
-	if v == "" {
-		return time.Time{}, nil
-	}
-	t, err := time.Parse(time.RFC3339Nano, v)
-	if err != nil {
-		return time.Time{}, models.Invalid(name, "must be an RFC 3339 time")
-	}
-	return t, nil
-}
-
-func (s *Server) getDelivery(c *gin.Context) error {
-	d, attempts, err := s.svc.GetDelivery(c.Request.Context(), principal(c).OrgID, c.Param("id"))
-	if err != nil {
-		return err
-	}
-	c.JSON(http.StatusOK, gin.H{"delivery": viewDelivery(d), "attempts": viewAttempts(attempts)})
-	return nil
-}
-
-func (s *Server) deliveryHistory(c *gin.Context) error {
-	h, err := s.svc.DeliveryHistory(c.Request.Context(), principal(c).OrgID, c.Param("id"))
-	if err != nil {
-		return err
-	}
-	c.JSON(http.StatusOK, gin.H{"workflow_id": contracts.DeliveryWorkflowID(c.Param("id")), "events": h})
-	return nil
-}
-
-func (s *Server) retryDelivery(c *gin.Context) error {
-	d, err := s.svc.RetryDelivery(c.Request.Context(), principal(c).OrgID, c.Param("id"))
-	if err != nil {
-		return err
-	}
-	c.JSON(http.StatusAccepted, viewDelivery(d))
-	return nil
-}
-
-func (s *Server) cancelDelivery(c *gin.Context) error {
-	if err := s.svc.CancelDelivery(c.Request.Context(), principal(c).OrgID, c.Param("id")); err != nil {
-		return err
-	}
-	c.JSON(http.StatusAccepted, gin.H{"status": "cancelling"})
 	return nil
 }

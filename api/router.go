@@ -10,6 +10,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/switchboardhq/switchboard/config"
 	"github.com/switchboardhq/switchboard/service"
 )
 
@@ -23,7 +24,7 @@ const (
 )
 
 // handler is a route body; a returned error becomes the JSON error answer.
-type handler func(s *Server, c *gin.Context) error
+type handler func(c *gin.Context) error
 
 type route struct {
 	method string
@@ -32,64 +33,92 @@ type route struct {
 	h      handler
 }
 
-// routes is the whole API surface in one table.
-var routes = []route{
-	{http.MethodGet, "/healthz", open, (*Server).health},
-	{http.MethodGet, "/v1/event-types", admin, (*Server).listEventTypes},
+// routes is the whole API surface in one table. Each route binds a method
+// of its domain's handler group; the table is built from s so the bound
+// groups are the server's own.
+func (s *Server) routes() []route {
+	return []route{
+		{http.MethodGet, "/healthz", open, s.org.health},
+		{http.MethodGet, "/v1/event-types", admin, s.webhooks.listEventTypes},
 
-	{http.MethodPost, "/v1/webhooks", admin, (*Server).createWebhook},
-	{http.MethodGet, "/v1/webhooks", admin, (*Server).listWebhooks},
-	{http.MethodGet, "/v1/webhooks/:id", admin, (*Server).getWebhook},
-	{http.MethodPatch, "/v1/webhooks/:id", admin, (*Server).updateWebhook},
-	{http.MethodDelete, "/v1/webhooks/:id", admin, (*Server).deleteWebhook},
-	{http.MethodGet, "/v1/webhooks/:id/secret", admin, (*Server).getWebhookSecret},
-	{http.MethodPost, "/v1/webhooks/:id/secret/rotate", admin, (*Server).rotateWebhookSecret},
-	{http.MethodPost, "/v1/webhooks/:id/test", admin, (*Server).testWebhook},
+		{http.MethodPost, "/v1/webhooks", admin, s.webhooks.createWebhook},
+		{http.MethodGet, "/v1/webhooks", admin, s.webhooks.listWebhooks},
+		{http.MethodGet, "/v1/webhooks/:id", admin, s.webhooks.getWebhook},
+		{http.MethodPatch, "/v1/webhooks/:id", admin, s.webhooks.updateWebhook},
+		{http.MethodDelete, "/v1/webhooks/:id", admin, s.webhooks.deleteWebhook},
+		{http.MethodGet, "/v1/webhooks/:id/secret", admin, s.webhooks.getWebhookSecret},
+		{http.MethodPost, "/v1/webhooks/:id/secret/rotate", admin, s.webhooks.rotateWebhookSecret},
+		{http.MethodPost, "/v1/webhooks/:id/test", admin, s.webhooks.testWebhook},
 
-	{http.MethodPost, "/v1/events", admin, (*Server).createEvent},
-	{http.MethodGet, "/v1/events/:id", admin, (*Server).getEvent},
+		{http.MethodPost, "/v1/events", admin, s.events.createEvent},
+		{http.MethodGet, "/v1/events/:id", admin, s.events.getEvent},
 
-	{http.MethodGet, "/v1/deliveries", admin, (*Server).listDeliveries},
-	{http.MethodGet, "/v1/deliveries/:id", admin, (*Server).getDelivery},
-	{http.MethodGet, "/v1/deliveries/:id/history", admin, (*Server).deliveryHistory},
-	{http.MethodPost, "/v1/deliveries/:id/retry", admin, (*Server).retryDelivery},
-	{http.MethodPost, "/v1/deliveries/:id/cancel", admin, (*Server).cancelDelivery},
+		{http.MethodGet, "/v1/deliveries", admin, s.deliveries.listDeliveries},
+		{http.MethodGet, "/v1/deliveries/:id", admin, s.deliveries.getDelivery},
+		{http.MethodGet, "/v1/deliveries/:id/history", admin, s.deliveries.deliveryHistory},
+		{http.MethodPost, "/v1/deliveries/:id/retry", admin, s.deliveries.retryDelivery},
+		{http.MethodPost, "/v1/deliveries/:id/cancel", admin, s.deliveries.cancelDelivery},
 
-	{http.MethodPut, "/v1/backend-connect", admin, (*Server).putBackendConnect},
-	{http.MethodGet, "/v1/backend-connect", admin, (*Server).getBackendConnect},
-	{http.MethodPost, "/v1/backend-connect/secret/rotate", admin, (*Server).rotateBackendConnectSecret},
+		{http.MethodPut, "/v1/backend-connect", admin, s.backendConnect.putBackendConnect},
+		{http.MethodGet, "/v1/backend-connect", admin, s.backendConnect.getBackendConnect},
+		{http.MethodPost, "/v1/backend-connect/secret/rotate", admin, s.backendConnect.rotateBackendConnectSecret},
 
-	// The widget access level authenticates with the public key plus
-	// X-Switchboard-Org, enforces the org's CORS origins and answers
-	// the browser's preflight. A secret key is accepted there too
-	// (requirePublicKey), for server-side widgets and back-office
-	// imports: it is strictly more privileged than the public key, and
-	// the org header must still match it.
-	{http.MethodPost, "/v1/widget/messages", widget, (*Server).postWidgetMessage},
+		// The widget access level authenticates with the public key plus
+		// X-Switchboard-Org, enforces the org's CORS origins and answers
+		// the browser's preflight. A secret key is accepted there too
+		// (requirePublicKey), for server-side widgets and back-office
+		// imports: it is strictly more privileged than the public key, and
+		// the org header must still match it.
+		{http.MethodPost, "/v1/widget/messages", widget, s.widget.postWidgetMessage},
 
-	{http.MethodGet, "/v1/org", admin, (*Server).getOrg},
-	{http.MethodPatch, "/v1/org", admin, (*Server).updateOrg},
+		{http.MethodGet, "/v1/org", admin, s.org.getOrg},
+		{http.MethodPatch, "/v1/org", admin, s.org.updateOrg},
 
-	{http.MethodGet, "/v1/conversations/:id/customer", admin, (*Server).getCustomer},
-	{http.MethodGet, "/v1/conversations/:id/customer/events", admin, (*Server).customerEvents},
-	{http.MethodPost, "/v1/conversations/:id/customer/refresh", admin, (*Server).refreshCustomer},
-	{http.MethodGet, "/v1/conversations/:id/lookups", admin, (*Server).listLookups},
-	{http.MethodGet, "/v1/lookups/:id", admin, (*Server).getLookup},
-	{http.MethodGet, "/v1/lookups/:id/history", admin, (*Server).lookupHistory},
+		{http.MethodGet, "/v1/conversations/:id/customer", admin, s.conversations.getCustomer},
+		{http.MethodGet, "/v1/conversations/:id/customer/events", admin, s.conversations.customerEvents},
+		{http.MethodPost, "/v1/conversations/:id/customer/refresh", admin, s.conversations.refreshCustomer},
+		{http.MethodGet, "/v1/conversations/:id/lookups", admin, s.conversations.listLookups},
+		{http.MethodGet, "/v1/lookups/:id", admin, s.conversations.getLookup},
+		{http.MethodGet, "/v1/lookups/:id/history", admin, s.conversations.lookupHistory},
+	}
 }
 
-// Server holds what handlers need.
+// Server holds one handler group per domain; each group holds only its
+// domain's service.
 type Server struct {
-	svc *service.Service
-	log *slog.Logger
+	org            orgHandlers
+	webhooks       webhookHandlers
+	events         eventHandlers
+	deliveries     deliveryHandlers
+	backendConnect backendConnectHandlers
+	widget         widgetHandlers
+	conversations  conversationHandlers
+}
+
+// Settings are the API's own config section.
+type Settings struct {
+	MaxBodyBytes int64 // largest accepted request body
+}
+
+// SettingsFrom picks the API's section out of cfg.
+func SettingsFrom(cfg config.Config) Settings {
+	return Settings{MaxBodyBytes: cfg.MaxBodyBytes}
 }
 
 // New builds the Gin engine with every route.
-func New(svc *service.Service, log *slog.Logger) *gin.Engine {
+func New(svc *service.Services, set Settings, log *slog.Logger) *gin.Engine {
 	gin.SetMode(gin.ReleaseMode)
-	s := &Server{svc: svc, log: log}
+	s := &Server{
+		org:            orgHandlers{svc: svc.Orgs},
+		webhooks:       webhookHandlers{svc: svc.Webhooks},
+		events:         eventHandlers{svc: svc.Events},
+		deliveries:     deliveryHandlers{svc: svc.Deliveries},
+		backendConnect: backendConnectHandlers{svc: svc.BackendConnect},
+		widget:         widgetHandlers{svc: svc.Widget},
+		conversations:  conversationHandlers{svc: svc.Conversations, log: log},
+	}
 	r := gin.New()
-	r.Use(gin.Recovery(), metricsMiddleware(), errorMiddleware(log), textGuard, bodyDeadline, bodyLimit(svc.Cfg.MaxBodyBytes))
+	r.Use(gin.Recovery(), metricsMiddleware(), errorMiddleware(log), textGuard, bodyDeadline, bodyLimit(set.MaxBodyBytes))
 	r.HandleMethodNotAllowed = true
 	r.NoRoute(func(c *gin.Context) {
 		_ = c.Error(&Error{Status: http.StatusNotFound, Code: "not_found", Message: "no such route"})
@@ -98,31 +127,23 @@ func New(svc *service.Service, log *slog.Logger) *gin.Engine {
 		_ = c.Error(&Error{Status: http.StatusMethodNotAllowed, Code: "method_not_allowed", Message: "method not allowed on this route"})
 	})
 	r.GET("/metrics", gin.WrapH(promhttp.Handler()))
-	for _, rt := range routes {
+	for _, rt := range s.routes() {
 		chain := []gin.HandlerFunc{}
 		switch rt.access {
 		case admin:
-			chain = append(chain, s.requireSecretKey)
+			chain = append(chain, s.org.requireSecretKey)
 		case widget:
-			chain = append(chain, s.requirePublicKey, s.widgetOrigin)
+			chain = append(chain, s.org.requirePublicKey, widgetOrigin)
 			// Browsers send a preflight before a cross-origin JSON POST.
-			r.OPTIONS(rt.path, s.widgetPreflight)
+			r.OPTIONS(rt.path, widgetPreflight)
 		}
 		h := rt.h
 		chain = append(chain, func(c *gin.Context) {
-			if err := h(s, c); err != nil {
+			if err := h(c); err != nil {
 				_ = c.Error(err)
 			}
 		})
 		r.Handle(rt.method, rt.path, chain...)
 	}
 	return r
-}
-
-func (s *Server) health(c *gin.Context) error {
-	if err := s.svc.Ping(c.Request.Context()); err != nil {
-		return err
-	}
-	c.JSON(http.StatusOK, gin.H{"status": "ok"})
-	return nil
 }

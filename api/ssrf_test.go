@@ -40,13 +40,12 @@ func newGuardedAPI(t *testing.T, zone zoneResolver) (http.Handler, string) {
 	}
 	cfg.AllowInsecureURLs, cfg.OutboundAllowCIDRs = false, nil
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	svc := service.New(storetest.SQLite(t), nil, cfg, log)
-	svc.URLGuard = outbound.NewGuard(nil, zone)
-	org, err := svc.CreateOrg(t.Context(), "t")
+	svc := service.New(service.Deps{Store: storetest.SQLite(t), Log: log, URLGuard: outbound.NewGuard(nil, zone)}, cfg)
+	org, err := svc.Orgs.CreateOrg(t.Context(), "t")
 	if err != nil {
 		t.Fatal(err)
 	}
-	return New(svc, log), org.SecretKey
+	return New(svc, SettingsFrom(cfg), log), org.SecretKey
 }
 
 // Internal destinations are refused at save time, for webhooks and Backend

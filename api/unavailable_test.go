@@ -87,8 +87,8 @@ func TestDatabaseOutOfConnectionsAnswers503(t *testing.T) {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	svc := service.New(st, nil, cfg, log)
-	org, err := svc.CreateOrg(t.Context(), "t")
+	svc := service.New(service.Deps{Store: st, Log: log}, cfg)
+	org, err := svc.Orgs.CreateOrg(t.Context(), "t")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +109,7 @@ func TestDatabaseOutOfConnectionsAnswers503(t *testing.T) {
 	if _, err := st.GetWebhook(t.Context(), org.Org.ID, "wh_x"); !errors.Is(err, models.ErrUnavailable) {
 		t.Fatalf("store error %v, want ErrUnavailable", err)
 	}
-	h := New(svc, log)
+	h := New(svc, SettingsFrom(cfg), log)
 	for _, rq := range []struct{ method, path, body string }{
 		{"GET", "/healthz", ""},
 		{"GET", "/v1/webhooks", ""},
@@ -150,12 +150,12 @@ func TestTemporalUnreachableAnswers503(t *testing.T) {
 	}
 	cfg.DeliveryTimeout = time.Second // bounds the test send's wait on Temporal
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	svc := service.New(st, tc, cfg, log)
-	org, err := svc.CreateOrg(t.Context(), "t")
+	svc := service.New(service.Deps{Store: st, Temporal: tc, Log: log}, cfg)
+	org, err := svc.Orgs.CreateOrg(t.Context(), "t")
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := New(svc, log)
+	h := New(svc, SettingsFrom(cfg), log)
 	var w struct{ ID string }
 	created, _, body := do(t, h, org.SecretKey, "POST", "/v1/webhooks", `{"url":"https://a.example/h","event_types":["contact.created"]}`)
 	if err := json.Unmarshal(body, &w); created != http.StatusCreated || err != nil {

@@ -11,12 +11,16 @@ import (
 	"github.com/switchboardhq/switchboard/service"
 )
 
-func (s *Server) listEventTypes(c *gin.Context) error {
+// webhookHandlers serve the endpoints and the event-type catalog they
+// subscribe to.
+type webhookHandlers struct{ svc *service.Webhooks }
+
+func (s webhookHandlers) listEventTypes(c *gin.Context) error {
 	c.JSON(http.StatusOK, gin.H{"data": catalog.All()})
 	return nil
 }
 
-func (s *Server) createWebhook(c *gin.Context) error {
+func (s webhookHandlers) createWebhook(c *gin.Context) error {
 	var in service.WebhookInput
 	if err := decode(c, &in); err != nil {
 		return err
@@ -34,7 +38,7 @@ func (s *Server) createWebhook(c *gin.Context) error {
 	return nil
 }
 
-func (s *Server) listWebhooks(c *gin.Context) error {
+func (s webhookHandlers) listWebhooks(c *gin.Context) error {
 	ws, err := s.svc.ListWebhooks(c.Request.Context(), principal(c).OrgID)
 	if err != nil {
 		return err
@@ -47,7 +51,7 @@ func (s *Server) listWebhooks(c *gin.Context) error {
 	return nil
 }
 
-func (s *Server) getWebhook(c *gin.Context) error {
+func (s webhookHandlers) getWebhook(c *gin.Context) error {
 	w, err := s.svc.GetWebhook(c.Request.Context(), principal(c).OrgID, c.Param("id"))
 	if err != nil {
 		return err
@@ -56,7 +60,7 @@ func (s *Server) getWebhook(c *gin.Context) error {
 	return nil
 }
 
-func (s *Server) updateWebhook(c *gin.Context) error {
+func (s webhookHandlers) updateWebhook(c *gin.Context) error {
 	var in service.WebhookInput
 	if err := decode(c, &in); err != nil {
 		return err
@@ -75,7 +79,7 @@ func (s *Server) updateWebhook(c *gin.Context) error {
 	return nil
 }
 
-func (s *Server) deleteWebhook(c *gin.Context) error {
+func (s webhookHandlers) deleteWebhook(c *gin.Context) error {
 	if err := s.svc.DeleteWebhook(c.Request.Context(), principal(c).OrgID, c.Param("id")); err != nil {
 		return err
 	}
@@ -86,7 +90,7 @@ func (s *Server) deleteWebhook(c *gin.Context) error {
 // getWebhookSecret shows the secret: seed 003 makes it "visible when
 // editing the endpoint", so it has a route of its own that is never part of
 // list or get answers.
-func (s *Server) getWebhookSecret(c *gin.Context) error {
+func (s webhookHandlers) getWebhookSecret(c *gin.Context) error {
 	w, err := s.svc.GetWebhook(c.Request.Context(), principal(c).OrgID, c.Param("id"))
 	if err != nil {
 		return err
@@ -96,7 +100,7 @@ func (s *Server) getWebhookSecret(c *gin.Context) error {
 
 // rotateWebhookSecret replaces the secret; the optional body
 // {"overlap":"24h"} keeps the old Standard Webhooks secret valid that long.
-func (s *Server) rotateWebhookSecret(c *gin.Context) error {
+func (s webhookHandlers) rotateWebhookSecret(c *gin.Context) error {
 	var in struct {
 		Overlap models.Duration `json:"overlap"`
 	}
@@ -127,7 +131,7 @@ func showSecret(c *gin.Context, w models.Webhook) error {
 	return nil
 }
 
-func (s *Server) testWebhook(c *gin.Context) error {
+func (s webhookHandlers) testWebhook(c *gin.Context) error {
 	var in struct {
 		EventType string `json:"event_type"`
 	}

@@ -48,7 +48,7 @@ type App struct {
 	Store      *store.Store
 	Temporal   client.Client
 	Activities *activities.Activities
-	Service    *service.Service
+	Services   *service.Services
 	Handler    http.Handler
 	// Hub carries live updates to the API's streams, in this process and,
 	// over PostgreSQL, in the others.
@@ -99,13 +99,12 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, parts Parts
 		DeliveryTimeout: cfg.DeliveryTimeout, LookupTimeout: cfg.LookupTimeout, RetryAfterCap: cfg.RetryAfterCap,
 		ResponseBodyLimit: cfg.ResponseBodyLimit,
 	})
+	hub := live.NewHub()
 	a := &App{
-		Cfg: cfg, Log: log, Store: st, Temporal: tc, Activities: acts,
-		Service: service.New(st, tc, cfg, log),
+		Cfg: cfg, Log: log, Store: st, Temporal: tc, Activities: acts, Hub: hub,
+		// URLs are checked at save time with the guard the sends use.
+		Services: service.New(service.Deps{Store: st, Temporal: tc, Log: log, Hub: hub, URLGuard: out.Guard()}, cfg),
 	}
-	a.Hub = a.Service.Hub
-	// URLs are checked at save time with the guard the sends use.
-	a.Service.URLGuard = out.Guard()
 	// A finished lookup pushes the profile to operators' SSE streams.
 	acts.OnLookupDone = func(_, conversationID string) { a.Hub.Publish(live.Profile(conversationID)) }
 	runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
@@ -119,10 +118,10 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, parts Parts
 			a.Close()
 			return nil, fmt.Errorf("start worker: %w", err)
 		}
-		a.background.Go(func() { a.Service.RunSweeper(runCtx) })
+		a.background.Go(func() { a.Services.Sweeper.RunSweeper(runCtx) })
 	}
 	if parts.API {
-		a.Handler = api.New(a.Service, log)
+		a.Handler = api.New(a.Services, api.SettingsFrom(cfg), log)
 		// Changes made by other processes (lookups finished by worker
 		// processes) reach this API's streams through PostgreSQL
 		// notifications (a no-op on SQLite).
@@ -233,5 +232,5 @@ func CreateOrg(ctx context.Context, cfg config.Config, name string) (service.New
 		return service.NewOrg{}, err
 	}
 	defer st.Close()
-	return service.New(st, nil, cfg, slog.Default()).CreateOrg(ctx, name)
+	return service.New(service.Deps{Store: st, Log: slog.Default()}, cfg).Orgs.CreateOrg(ctx, name)
 }

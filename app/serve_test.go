@@ -24,12 +24,12 @@ import (
 func serveForTest(t *testing.T, cfg config.Config) (string, string) {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	svc := service.New(storetest.SQLite(t), nil, cfg, log)
-	org, err := svc.CreateOrg(context.Background(), "t")
+	svc := service.New(service.Deps{Store: storetest.SQLite(t), Log: log}, cfg)
+	org, err := svc.Orgs.CreateOrg(context.Background(), "t")
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := &App{Cfg: cfg, Handler: api.New(svc, log)}
+	a := &App{Cfg: cfg, Handler: api.New(svc, api.SettingsFrom(cfg), log)}
 	srv := a.httpServer()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

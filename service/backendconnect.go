@@ -10,6 +10,26 @@ import (
 	"github.com/switchboardhq/switchboard/signing"
 )
 
+// backendConnectStore is what BackendConnect reads and writes.
+type backendConnectStore interface {
+	backendConnectReader
+	SaveBackendConnect(ctx context.Context, c *models.BackendConnect) error
+	SetBackendConnectSecret(ctx context.Context, orgID, secret string) error
+}
+
+// backendConnectReader reads an org's Backend Connect configuration; Widget
+// and Conversations need it to decide whether a lookup can run.
+type backendConnectReader interface {
+	GetBackendConnect(ctx context.Context, orgID string) (models.BackendConnect, error)
+}
+
+// BackendConnect owns the org's Backend Connect configuration (the
+// customer lookup endpoint) and its signing secret.
+type BackendConnect struct {
+	st   backendConnectStore
+	urls *urlChecker
+}
+
 // Backend Connect limits and messages.
 const (
 	maxUserTokenFieldLen           = 100
@@ -31,8 +51,8 @@ type BackendConnectInput struct {
 // empty on every later save (the secret is never readable again, only
 // replaced by RotateBackendConnectSecret). When two first saves race, only
 // the one whose secret was stored reports it.
-func (s *Service) SaveBackendConnect(ctx context.Context, orgID string, in BackendConnectInput) (cfg models.BackendConnect, newSecret string, err error) {
-	if err := s.ValidateURL(ctx, "url", in.URL); err != nil {
+func (s *BackendConnect) SaveBackendConnect(ctx context.Context, orgID string, in BackendConnectInput) (cfg models.BackendConnect, newSecret string, err error) {
+	if err := s.urls.ValidateURL(ctx, "url", in.URL); err != nil {
 		return cfg, "", err
 	}
 	cfg = models.BackendConnect{
@@ -55,7 +75,7 @@ func (s *Service) SaveBackendConnect(ctx context.Context, orgID string, in Backe
 	if in.Enabled != nil {
 		cfg.Enabled = *in.Enabled
 	}
-	existing, err := s.Store.GetBackendConnect(ctx, orgID)
+	existing, err := s.st.GetBackendConnect(ctx, orgID)
 	switch {
 	case errors.Is(err, models.ErrNotFound):
 		// First save: the store writes this secret only if no row exists.
@@ -67,7 +87,7 @@ func (s *Service) SaveBackendConnect(ctx context.Context, orgID string, in Backe
 		cfg.CreatedAt = existing.CreatedAt
 		cfg.Secret = existing.Secret
 	}
-	if err := s.Store.SaveBackendConnect(ctx, &cfg); err != nil {
+	if err := s.st.SaveBackendConnect(ctx, &cfg); err != nil {
 		return models.BackendConnect{}, "", err
 	}
 	if newSecret != "" {
@@ -87,15 +107,15 @@ func (s *Service) SaveBackendConnect(ctx context.Context, orgID string, in Backe
 
 // GetBackendConnect loads the org's configuration (the caller must not show
 // the secret) or returns models.ErrNotFound.
-func (s *Service) GetBackendConnect(ctx context.Context, orgID string) (models.BackendConnect, error) {
-	return s.Store.GetBackendConnect(ctx, orgID)
+func (s *BackendConnect) GetBackendConnect(ctx context.Context, orgID string) (models.BackendConnect, error) {
+	return s.st.GetBackendConnect(ctx, orgID)
 }
 
 // RotateBackendConnectSecret replaces the signing secret at once: the next
 // lookup is signed with the new one. It returns the new secret, shown once.
-func (s *Service) RotateBackendConnectSecret(ctx context.Context, orgID string) (string, error) {
+func (s *BackendConnect) RotateBackendConnectSecret(ctx context.Context, orgID string) (string, error) {
 	secret := signing.NewSecret(signing.HexHMAC)
-	if err := s.Store.SetBackendConnectSecret(ctx, orgID, secret); err != nil {
+	if err := s.st.SetBackendConnectSecret(ctx, orgID, secret); err != nil {
 		return "", err
 	}
 	return secret, nil
@@ -103,8 +123,8 @@ func (s *Service) RotateBackendConnectSecret(ctx context.Context, orgID string) 
 
 // backendConnectActive returns the configuration when lookups can run, or
 // a message saying why they cannot.
-func (s *Service) backendConnectActive(ctx context.Context, orgID string) (models.BackendConnect, string, error) {
-	cfg, err := s.Store.GetBackendConnect(ctx, orgID)
+func backendConnectActive(ctx context.Context, st backendConnectReader, orgID string) (models.BackendConnect, string, error) {
+	cfg, err := st.GetBackendConnect(ctx, orgID)
 	switch {
 	case errors.Is(err, models.ErrNotFound):
 		return cfg, errBackendConnectNotConfigured, nil

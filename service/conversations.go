@@ -12,6 +12,27 @@ import (
 	"github.com/switchboardhq/switchboard/store"
 )
 
+// conversationStore is what Conversations reads and writes.
+type conversationStore interface {
+	backendConnectReader
+	GetCustomerProfile(ctx context.Context, orgID, conversationID string) (models.CustomerProfile, error)
+	GetConversation(ctx context.Context, orgID, id string) (models.Conversation, error)
+	CreateLookup(ctx context.Context, l *models.Lookup) error
+	LookupByID(ctx context.Context, id string) (models.Lookup, error)
+	ListLookups(ctx context.Context, orgID, conversationID string) ([]models.Lookup, error)
+	Attempts(ctx context.Context, parentID string) ([]models.Attempt, error)
+}
+
+// Conversations owns the operator's view of a conversation: the customer
+// card, its refresh and live updates, and the lookups behind it.
+type Conversations struct {
+	st      conversationStore
+	lookups *lookupStarter
+	history *historyReader
+	hub     *live.Hub
+	set     LookupSettings
+}
+
 // Refresh refusals (409).
 var (
 	ErrNoVisitorID = &models.ConflictError{Message: "the conversation has no visitor ID to look up"}
@@ -21,12 +42,12 @@ var (
 // customer's backend said, with the lookup status (pending, ok, failed or
 // skipped), when it was fetched and the last error. A conversation that
 // never had a lookup planned reads as skipped.
-func (s *Service) GetCustomer(ctx context.Context, orgID, conversationID string) (models.CustomerProfile, error) {
-	p, err := s.Store.GetCustomerProfile(ctx, orgID, conversationID)
+func (s *Conversations) GetCustomer(ctx context.Context, orgID, conversationID string) (models.CustomerProfile, error) {
+	p, err := s.st.GetCustomerProfile(ctx, orgID, conversationID)
 	if !errors.Is(err, models.ErrNotFound) {
 		return p, err
 	}
-	conv, err := s.Store.GetConversation(ctx, orgID, conversationID)
+	conv, err := s.st.GetConversation(ctx, orgID, conversationID)
 	if err != nil {
 		return models.CustomerProfile{}, err
 	}
@@ -65,15 +86,15 @@ type RefreshResult struct {
 // timeouts are bounded by the workflow, and the wait here carries its own
 // deadline as well, because one Get in thousands was seen to hang for the
 // server's 20 s long poll.
-func (s *Service) RefreshCustomer(ctx context.Context, orgID, conversationID string) (RefreshResult, error) {
-	conv, err := s.Store.GetConversation(ctx, orgID, conversationID)
+func (s *Conversations) RefreshCustomer(ctx context.Context, orgID, conversationID string) (RefreshResult, error) {
+	conv, err := s.st.GetConversation(ctx, orgID, conversationID)
 	if err != nil {
 		return RefreshResult{}, err
 	}
 	if conv.VisitorID == "" {
 		return RefreshResult{}, ErrNoVisitorID
 	}
-	_, why, err := s.backendConnectActive(ctx, orgID)
+	_, why, err := backendConnectActive(ctx, s.st, orgID)
 	if err != nil {
 		return RefreshResult{}, err
 	}
@@ -84,21 +105,21 @@ func (s *Service) RefreshCustomer(ctx context.Context, orgID, conversationID str
 		ID: models.NewID("lkp"), OrgID: orgID, ConversationID: conv.ID,
 		Trigger: models.TriggerRefresh, Status: models.ProfilePending, CreatedAt: store.Now(),
 	}
-	if err := s.Store.CreateLookup(ctx, &l); err != nil {
+	if err := s.st.CreateLookup(ctx, &l); err != nil {
 		return RefreshResult{}, err
 	}
 	// Subscribe before anything can publish, so the outcome cannot slip by.
-	changed, unsubscribe := s.Hub.Subscribe(live.Profile(conv.ID))
+	changed, unsubscribe := s.hub.Subscribe(live.Profile(conv.ID))
 	defer unsubscribe()
 	// The operator's SSE stream shows "pending" at once.
-	s.ProfileChanged(orgID, conv.ID)
+	profileChanged(s.hub, conv.ID)
 
 	// A disconnecting operator must not leave the lookup half-started.
-	wctx, cancel := withDeadline(context.WithoutCancel(ctx), 2*(s.Cfg.LookupTimeout+10*time.Second))
+	wctx, cancel := withDeadline(context.WithoutCancel(ctx), 2*(s.set.AttemptTimeout+10*time.Second))
 	defer cancel()
-	run, err := s.startLookup(wctx, l)
+	run, err := s.lookups.start(wctx, l)
 	if err != nil {
-		s.failUnstartedLookup(ctx, l, err)
+		s.lookups.failUnstarted(ctx, l, err)
 		return RefreshResult{}, fmt.Errorf("start lookup: %w", temporalErr(err))
 	}
 	done := make(chan error, 1)
@@ -106,7 +127,7 @@ func (s *Service) RefreshCustomer(ctx context.Context, orgID, conversationID str
 		// Its own deadline, not wctx: returning early on the notification
 		// must not cancel a result poll that the workflow is about to
 		// answer (the server logs every cancelled poll as an error).
-		gctx, gcancel := withDeadline(context.WithoutCancel(ctx), 2*(s.Cfg.LookupTimeout+10*time.Second))
+		gctx, gcancel := withDeadline(context.WithoutCancel(ctx), 2*(s.set.AttemptTimeout+10*time.Second))
 		defer gcancel()
 		var out contracts.LookupWorkflowResult
 		done <- run.Get(gctx, &out)
@@ -135,8 +156,8 @@ func (s *Service) RefreshCustomer(ctx context.Context, orgID, conversationID str
 	}
 }
 
-func (s *Service) lookupResult(ctx context.Context, orgID, lookupID string) (RefreshResult, error) {
-	l, err := s.Store.LookupByID(ctx, lookupID)
+func (s *Conversations) lookupResult(ctx context.Context, orgID, lookupID string) (RefreshResult, error) {
+	l, err := s.st.LookupByID(ctx, lookupID)
 	if err != nil {
 		return RefreshResult{}, err
 	}
@@ -145,30 +166,41 @@ func (s *Service) lookupResult(ctx context.Context, orgID, lookupID string) (Ref
 }
 
 // ListLookups lists every lookup of a conversation, newest first.
-func (s *Service) ListLookups(ctx context.Context, orgID, conversationID string) ([]models.Lookup, error) {
-	if _, err := s.Store.GetConversation(ctx, orgID, conversationID); err != nil {
+func (s *Conversations) ListLookups(ctx context.Context, orgID, conversationID string) ([]models.Lookup, error) {
+	if _, err := s.st.GetConversation(ctx, orgID, conversationID); err != nil {
 		return nil, err
 	}
-	return s.Store.ListLookups(ctx, orgID, conversationID)
+	return s.st.ListLookups(ctx, orgID, conversationID)
 }
 
 // GetLookup loads one of the org's lookups with its attempts.
-func (s *Service) GetLookup(ctx context.Context, orgID, id string) (models.Lookup, []models.Attempt, error) {
-	l, err := s.Store.LookupByID(ctx, id)
+func (s *Conversations) GetLookup(ctx context.Context, orgID, id string) (models.Lookup, []models.Attempt, error) {
+	l, err := s.st.LookupByID(ctx, id)
 	if err == nil && l.OrgID != orgID {
 		err = models.ErrNotFound
 	}
 	if err != nil {
 		return models.Lookup{}, nil, err
 	}
-	attempts, err := s.Store.Attempts(ctx, id)
+	attempts, err := s.st.Attempts(ctx, id)
 	return l, attempts, err
 }
 
 // LookupHistory returns the Temporal history of the lookup's workflow.
-func (s *Service) LookupHistory(ctx context.Context, orgID, id string) ([]HistoryEvent, error) {
+func (s *Conversations) LookupHistory(ctx context.Context, orgID, id string) ([]HistoryEvent, error) {
 	if _, _, err := s.GetLookup(ctx, orgID, id); err != nil {
 		return nil, err
 	}
-	return s.history(ctx, contracts.LookupWorkflowID(id))
+	return s.history.read(ctx, contracts.LookupWorkflowID(id))
 }
+
+// SubscribeCustomer notifies on the returned channel whenever the
+// conversation's customer profile may have changed, until cancel is called.
+// Subscribe before the first read so a change in between is not missed.
+func (s *Conversations) SubscribeCustomer(conversationID string) (changed <-chan struct{}, cancel func()) {
+	return s.hub.Subscribe(live.Profile(conversationID))
+}
+
+// ShuttingDown is closed when the server shuts down, so open streams end
+// instead of holding http.Server.Shutdown until its deadline.
+func (s *Conversations) ShuttingDown() <-chan struct{} { return s.hub.Done() }

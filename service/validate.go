@@ -29,7 +29,7 @@ const saveResolveTimeout = 5 * time.Second
 // IDN host is checked in its punycode form. Literal IPs must be canonical
 // and allowed; host names are resolved and every address checked. The
 // outbound client checks again at connect time, which catches rebinding.
-func (s *Service) ValidateURL(ctx context.Context, field, raw string) error {
+func (s *urlChecker) ValidateURL(ctx context.Context, field, raw string) error {
 	if raw == "" {
 		return models.Invalid(field, "is required")
 	}
@@ -46,7 +46,7 @@ func (s *Service) ValidateURL(ctx context.Context, field, raw string) error {
 	switch u.Scheme {
 	case "https":
 	case "http":
-		if !s.Cfg.AllowInsecureURLs {
+		if !s.insecure {
 			return models.Invalid(field, "must use https")
 		}
 	default:
@@ -66,7 +66,7 @@ func (s *Service) ValidateURL(ctx context.Context, field, raw string) error {
 	// A slow resolver must not hold the request: give up like on a failure.
 	ctx, cancel := context.WithTimeout(ctx, saveResolveTimeout)
 	defer cancel()
-	return urlNotAllowed(field, host, s.urlGuard().CheckHost(ctx, host))
+	return urlNotAllowed(field, host, s.guard.CheckHost(ctx, host))
 }
 
 // urlNotAllowed turns a guard refusal into the client's 400.
@@ -87,15 +87,11 @@ func urlNotAllowed(field, host string, err error) error {
 	return &models.ValidationError{Code: "url_not_allowed", Field: field, Message: "host " + host + " cannot be checked"}
 }
 
-// urlGuard is the guard of the outbound client, or one built from the
-// configuration (a Service made without app.Start, as in tests of the
-// service alone).
-func (s *Service) urlGuard() *outbound.Guard {
-	if s.URLGuard != nil {
-		return s.URLGuard
-	}
-	allow, _ := s.Cfg.OutboundAllowPrefixes() // config.Validate reported a bad list
-	return outbound.NewGuard(allow, nil)
+// urlChecker checks customer URLs at save time with the guard the
+// outbound client uses at send time; Webhooks and BackendConnect share one.
+type urlChecker struct {
+	insecure bool // plain http:// allowed (tests and dev)
+	guard    *outbound.Guard
 }
 
 // validHeaderName checks a configurable signature header: an HTTP field

@@ -6,11 +6,32 @@ import (
 	"strings"
 	"time"
 
+	"go.temporal.io/sdk/client"
+
 	"github.com/switchboardhq/switchboard/catalog"
 	"github.com/switchboardhq/switchboard/models"
 	"github.com/switchboardhq/switchboard/signing"
 	"github.com/switchboardhq/switchboard/store"
 )
+
+// webhookStore is what Webhooks reads and writes.
+type webhookStore interface {
+	CreateWebhook(ctx context.Context, w *models.Webhook) error
+	GetWebhook(ctx context.Context, orgID, id string) (models.Webhook, error)
+	ListWebhooks(ctx context.Context, orgID string) ([]models.Webhook, error)
+	UpdateWebhookColumns(ctx context.Context, w *models.Webhook, cols ...string) error
+	RotateWebhookSecret(ctx context.Context, orgID, id, scheme, secret string, keepOldUntil *time.Time) error
+	DeleteWebhook(ctx context.Context, orgID, id string) error
+}
+
+// Webhooks owns the customer endpoints: their settings, signing secrets
+// and Test sends.
+type Webhooks struct {
+	st   webhookStore
+	tc   client.Client
+	urls *urlChecker
+	set  DeliverySettings
+}
 
 // DefaultSignatureHeader is the HMAC schemes' header unless an endpoint
 // names another (seed 003 uses "TinyTalk-Signature", seed 001
@@ -34,7 +55,7 @@ type WebhookInput struct {
 }
 
 // CreateWebhook validates and stores a new endpoint with a fresh secret.
-func (s *Service) CreateWebhook(ctx context.Context, orgID string, in WebhookInput) (models.Webhook, error) {
+func (s *Webhooks) CreateWebhook(ctx context.Context, orgID string, in WebhookInput) (models.Webhook, error) {
 	now := store.Now()
 	w := models.Webhook{
 		ID: models.NewID("wh"), OrgID: orgID, Active: true, Source: "api",
@@ -51,14 +72,14 @@ func (s *Service) CreateWebhook(ctx context.Context, orgID string, in WebhookInp
 		return models.Webhook{}, err
 	}
 	w.Secret = models.NewSecret(signing.NewSecret(w.SigningScheme))
-	return w, s.Store.CreateWebhook(ctx, &w)
+	return w, s.st.CreateWebhook(ctx, &w)
 }
 
 // UpdateWebhook applies a patch. Switching between the HMAC schemes and
 // Standard Webhooks changes the secret format, so that issues a new secret;
 // changed reports it so the caller can show it.
-func (s *Service) UpdateWebhook(ctx context.Context, orgID, id string, in WebhookInput) (w models.Webhook, newSecret bool, err error) {
-	w, err = s.Store.GetWebhook(ctx, orgID, id)
+func (s *Webhooks) UpdateWebhook(ctx context.Context, orgID, id string, in WebhookInput) (w models.Webhook, newSecret bool, err error) {
+	w, err = s.st.GetWebhook(ctx, orgID, id)
 	if err != nil {
 		return w, false, err
 	}
@@ -73,19 +94,19 @@ func (s *Service) UpdateWebhook(ctx context.Context, orgID, id string, in Webhoo
 	}
 	// Only the columns the request changes are written, so a 410 that
 	// deactivated the endpoint since the read above stays in force.
-	if err := s.Store.UpdateWebhookColumns(ctx, &w, cols...); err != nil {
+	if err := s.st.UpdateWebhookColumns(ctx, &w, cols...); err != nil {
 		return models.Webhook{}, false, err
 	}
 	// Secrets are never written by an edit (it cannot undo a rotation): a
 	// scheme switch replaces the secret through the rotation path.
 	if newSecret = wasSW != (w.SigningScheme == signing.StandardWebhooks); newSecret {
 		plain := signing.NewSecret(w.SigningScheme)
-		if err := s.Store.RotateWebhookSecret(ctx, orgID, id, w.SigningScheme, plain, nil); err != nil {
+		if err := s.st.RotateWebhookSecret(ctx, orgID, id, w.SigningScheme, plain, nil); err != nil {
 			return models.Webhook{}, false, err
 		}
 	}
 	// Answer with the stored row: it includes concurrent changes.
-	w, err = s.Store.GetWebhook(ctx, orgID, id)
+	w, err = s.st.GetWebhook(ctx, orgID, id)
 	return w, newSecret, err
 }
 
@@ -107,9 +128,9 @@ func patchedColumns(in WebhookInput) []string {
 	return cols
 }
 
-func (s *Service) applyWebhook(ctx context.Context, w *models.Webhook, in WebhookInput) error {
+func (s *Webhooks) applyWebhook(ctx context.Context, w *models.Webhook, in WebhookInput) error {
 	if in.URL != nil {
-		if err := s.ValidateURL(ctx, "url", *in.URL); err != nil {
+		if err := s.urls.ValidateURL(ctx, "url", *in.URL); err != nil {
 			return err
 		}
 		w.URL = *in.URL
@@ -199,19 +220,19 @@ func quote(s string) string {
 }
 
 // GetWebhook loads an endpoint.
-func (s *Service) GetWebhook(ctx context.Context, orgID, id string) (models.Webhook, error) {
-	return s.Store.GetWebhook(ctx, orgID, id)
+func (s *Webhooks) GetWebhook(ctx context.Context, orgID, id string) (models.Webhook, error) {
+	return s.st.GetWebhook(ctx, orgID, id)
 }
 
 // ListWebhooks lists the org's endpoints.
-func (s *Service) ListWebhooks(ctx context.Context, orgID string) ([]models.Webhook, error) {
-	return s.Store.ListWebhooks(ctx, orgID)
+func (s *Webhooks) ListWebhooks(ctx context.Context, orgID string) ([]models.Webhook, error) {
+	return s.st.ListWebhooks(ctx, orgID)
 }
 
 // DeleteWebhook removes an endpoint; pending retries to it then fail as
 // "endpoint was deleted".
-func (s *Service) DeleteWebhook(ctx context.Context, orgID, id string) error {
-	return s.Store.DeleteWebhook(ctx, orgID, id)
+func (s *Webhooks) DeleteWebhook(ctx context.Context, orgID, id string) error {
+	return s.st.DeleteWebhook(ctx, orgID, id)
 }
 
 // MaxSecretOverlap bounds how long a replaced Standard Webhooks secret
@@ -223,11 +244,11 @@ const MaxSecretOverlap = 7 * 24 * time.Hour
 // (Standard Webhooks only) deliveries carry both signatures until the
 // overlap ends; the hex schemes rotate at once, since their receivers
 // compare a single value. Only the secret columns are written.
-func (s *Service) RotateWebhookSecret(ctx context.Context, orgID, id string, overlap time.Duration) (models.Webhook, error) {
+func (s *Webhooks) RotateWebhookSecret(ctx context.Context, orgID, id string, overlap time.Duration) (models.Webhook, error) {
 	if overlap < 0 || overlap > MaxSecretOverlap {
 		return models.Webhook{}, models.Invalid("overlap", "must be between 0s and 168h")
 	}
-	w, err := s.Store.GetWebhook(ctx, orgID, id)
+	w, err := s.st.GetWebhook(ctx, orgID, id)
 	if err != nil {
 		return w, err
 	}
@@ -241,7 +262,7 @@ func (s *Service) RotateWebhookSecret(ctx context.Context, orgID, id string, ove
 		t := store.Now().Add(overlap)
 		until = &t
 	}
-	if err := s.Store.RotateWebhookSecret(ctx, orgID, id, w.SigningScheme, plain, until); err != nil {
+	if err := s.st.RotateWebhookSecret(ctx, orgID, id, w.SigningScheme, plain, until); err != nil {
 		return models.Webhook{}, err
 	}
 	if until == nil {

@@ -24,7 +24,7 @@ func (failingTemporal) ExecuteWorkflow(context.Context, client.StartWorkflowOpti
 	return nil, errors.New("temporal is unreachable")
 }
 
-func newTestService(t *testing.T, tc client.Client) (*Service, string) {
+func newTestService(t *testing.T, tc client.Client) (*Services, string) {
 	t.Helper()
 	st := storetest.SQLite(t)
 	cfg, err := config.Load()
@@ -34,8 +34,8 @@ func newTestService(t *testing.T, tc client.Client) (*Service, string) {
 	cfg.AllowInsecureURLs = true
 	// Test receivers are on loopback, let through the SSRF allow-list.
 	cfg.OutboundAllowCIDRs = strings.Split(config.LoopbackCIDRs, ",")
-	svc := New(st, tc, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	org, err := svc.CreateOrg(context.Background(), "t")
+	svc := New(Deps{Store: st, Temporal: tc, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}, cfg)
+	org, err := svc.Orgs.CreateOrg(context.Background(), "t")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,21 +45,21 @@ func newTestService(t *testing.T, tc client.Client) (*Service, string) {
 func TestLookupThatCannotStartIsFinishedAsFailed(t *testing.T) {
 	ctx := context.Background()
 	svc, orgID := newTestService(t, failingTemporal{})
-	if _, _, err := svc.SaveBackendConnect(ctx, orgID, BackendConnectInput{URL: "http://127.0.0.1:1/lookup"}); err != nil {
+	if _, _, err := svc.BackendConnect.SaveBackendConnect(ctx, orgID, BackendConnectInput{URL: "http://127.0.0.1:1/lookup"}); err != nil {
 		t.Fatal(err)
 	}
-	res, err := svc.PostWidgetMessage(ctx, orgID, WidgetMessageInput{VisitorID: "v1", Text: "hi"})
+	res, err := svc.Widget.PostWidgetMessage(ctx, orgID, WidgetMessageInput{VisitorID: "v1", Text: "hi"})
 	if err != nil {
 		t.Fatalf("the message must be accepted even when the lookup cannot start: %v", err)
 	}
 	if res.LookupID == "" || !res.Created {
 		t.Fatalf("result: %+v", res)
 	}
-	p, err := svc.GetCustomer(ctx, orgID, res.ConversationID)
+	p, err := svc.Conversations.GetCustomer(ctx, orgID, res.ConversationID)
 	if err != nil || p.Status != models.ProfileFailed || p.Error == "" {
 		t.Fatalf("profile: %+v %v", p, err)
 	}
-	l, _, err := svc.GetLookup(ctx, orgID, res.LookupID)
+	l, _, err := svc.Conversations.GetLookup(ctx, orgID, res.LookupID)
 	if err != nil || l.Status != models.ProfileFailed || l.CompletedAt == nil {
 		t.Fatalf("lookup: %+v %v", l, err)
 	}
@@ -67,7 +67,7 @@ func TestLookupThatCannotStartIsFinishedAsFailed(t *testing.T) {
 	// A refresh that cannot start fails the same way, and says so.
 	ch, cancel := svc.Hub.Subscribe(live.Profile(res.ConversationID))
 	defer cancel()
-	if _, err := svc.RefreshCustomer(ctx, orgID, res.ConversationID); err == nil {
+	if _, err := svc.Conversations.RefreshCustomer(ctx, orgID, res.ConversationID); err == nil {
 		t.Fatal("refresh: want an error")
 	}
 	select {
@@ -75,7 +75,7 @@ func TestLookupThatCannotStartIsFinishedAsFailed(t *testing.T) {
 	case <-time.After(time.Second):
 		t.Fatal("no notification for the failed refresh")
 	}
-	ls, _ := svc.ListLookups(ctx, orgID, res.ConversationID)
+	ls, _ := svc.Conversations.ListLookups(ctx, orgID, res.ConversationID)
 	if len(ls) != 2 || ls[0].Status != models.ProfileFailed {
 		t.Fatalf("lookups: %+v", ls)
 	}
@@ -84,21 +84,21 @@ func TestLookupThatCannotStartIsFinishedAsFailed(t *testing.T) {
 func TestBackendConnectSecretShownOnce(t *testing.T) {
 	ctx := context.Background()
 	svc, orgID := newTestService(t, nil)
-	cfg, secret, err := svc.SaveBackendConnect(ctx, orgID, BackendConnectInput{URL: "https://backend.example/lookup"})
+	cfg, secret, err := svc.BackendConnect.SaveBackendConnect(ctx, orgID, BackendConnectInput{URL: "https://backend.example/lookup"})
 	if err != nil || secret == "" || reveal(t, cfg.Secret) != secret || cfg.UserTokenField != models.DefaultUserTokenField ||
 		cfg.SignatureHeader != models.DefaultBackendSignatureHeader || !cfg.Enabled {
 		t.Fatalf("first save: %+v %q %v", cfg, secret, err)
 	}
 	off := false
-	cfg2, again, err := svc.SaveBackendConnect(ctx, orgID, BackendConnectInput{URL: "https://backend.example/v2", Enabled: &off})
+	cfg2, again, err := svc.BackendConnect.SaveBackendConnect(ctx, orgID, BackendConnectInput{URL: "https://backend.example/v2", Enabled: &off})
 	if err != nil || again != "" || reveal(t, cfg2.Secret) != secret || cfg2.Enabled || cfg2.URL != "https://backend.example/v2" {
 		t.Fatalf("second save: %+v %q %v", cfg2, again, err)
 	}
-	rotated, err := svc.RotateBackendConnectSecret(ctx, orgID)
+	rotated, err := svc.BackendConnect.RotateBackendConnectSecret(ctx, orgID)
 	if err != nil || rotated == secret {
 		t.Fatalf("rotate: %q %v", rotated, err)
 	}
-	if got, _ := svc.GetBackendConnect(ctx, orgID); reveal(t, got.Secret) != rotated {
+	if got, _ := svc.BackendConnect.GetBackendConnect(ctx, orgID); reveal(t, got.Secret) != rotated {
 		t.Fatal("rotation did not replace the stored secret")
 	}
 }

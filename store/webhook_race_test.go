@@ -33,9 +33,9 @@ func TestPatchRacingDeactivation(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		svc := service.New(st, nil, config.Config{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		svc := service.New(service.Deps{Store: st, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}, config.Config{})
 		desc := "new description"
-		got, _, err := svc.UpdateWebhook(t.Context(), org.ID, w.ID, service.WebhookInput{Description: &desc})
+		got, _, err := svc.Webhooks.UpdateWebhook(t.Context(), org.ID, w.ID, service.WebhookInput{Description: &desc})
 		if err != nil || !fired {
 			t.Fatalf("patch: %v (deactivation fired: %v)", err, fired)
 		}

@@ -87,7 +87,7 @@ func runDev(ctx context.Context, args []string) error {
 		return err
 	}
 	defer a.Close()
-	org, err := a.Service.CreateOrg(ctx, "dev")
+	org, err := a.Services.Orgs.CreateOrg(ctx, "dev")
 	if err != nil {
 		return err
 	}

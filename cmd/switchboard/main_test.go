@@ -30,12 +30,12 @@ func TestOrgsCreatePrintsWorkingKeys(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	svc := service.New(st, nil, testConfig(t), slog.Default())
-	p, err := svc.Authenticate(context.Background(), sk[1])
+	svc := service.New(service.Deps{Store: st, Log: slog.Default()}, testConfig(t))
+	p, err := svc.Orgs.Authenticate(context.Background(), sk[1])
 	if err != nil || p.KeyKind != "secret" {
 		t.Fatalf("printed secret key does not authenticate: %v %+v", err, p)
 	}
-	if p2, err := svc.Authenticate(context.Background(), pk[1]); err != nil || p2.KeyKind != "public" || p2.OrgID != p.OrgID {
+	if p2, err := svc.Orgs.Authenticate(context.Background(), pk[1]); err != nil || p2.KeyKind != "public" || p2.OrgID != p.OrgID {
 		t.Fatalf("printed public key: %v %+v", err, p2)
 	}
 }

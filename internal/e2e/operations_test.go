@@ -117,7 +117,7 @@ func TestSweeperStartsStrandedDeliveries(t *testing.T) {
 	if _, err := p.App.Store.CreateEvent(t.Context(), &ev, []models.Delivery{d}, time.Hour); err != nil {
 		t.Fatal(err)
 	}
-	n, err := p.App.Service.Sweep(t.Context())
+	n, err := p.App.Services.Sweeper.Sweep(t.Context())
 	if err != nil || n != 1 {
 		t.Fatalf("sweep: %d %v", n, err)
 	}
@@ -125,7 +125,7 @@ func TestSweeperStartsStrandedDeliveries(t *testing.T) {
 		t.Fatalf("swept delivery: %+v", got.Header)
 	}
 	p.waitStatus(d.ID, models.StatusSucceeded)
-	if n, err := p.App.Service.Sweep(t.Context()); err != nil || n != 0 {
+	if n, err := p.App.Services.Sweeper.Sweep(t.Context()); err != nil || n != 0 {
 		t.Fatalf("second sweep started %d (%v)", n, err)
 	}
 }
@@ -134,7 +134,7 @@ func TestOrgScopingAndKeys(t *testing.T) {
 	p := newPlatform(t)
 	r := newReceiver(t, "hmac-sha256-hex", "Switchboard-Signature")
 	w := p.createWebhook(r, nil)
-	other, err := p.App.Service.CreateOrg(t.Context(), "other")
+	other, err := p.App.Services.Orgs.CreateOrg(t.Context(), "other")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -72,7 +72,7 @@ func TestSweepLeavesWhatTemporalHolds(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := range 2 {
-		if n, err := p.App.Service.Sweep(t.Context()); err != nil || n != 0 {
+		if n, err := p.App.Services.Sweeper.Sweep(t.Context()); err != nil || n != 0 {
 			t.Fatalf("sweep %d started %d (%v); Temporal already held both", i+1, n, err)
 		}
 	}
@@ -104,7 +104,7 @@ func TestSweepSkipsARowWhoseStartFails(t *testing.T) {
 	}
 	broken, ok := p.strand(bad.ID, 3*time.Hour), p.strand(good.ID, 2*time.Hour)
 
-	n, err := p.App.Service.Sweep(t.Context())
+	n, err := p.App.Services.Sweeper.Sweep(t.Context())
 	if err != nil || n != 1 {
 		t.Fatalf("sweep: started %d, err %v; want 1 and no error", n, err)
 	}
@@ -161,7 +161,7 @@ func TestSweepLeavesLookupsTemporalHolds(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = p.App.Temporal.TerminateWorkflow(context.Background(), id, "", "test over") })
-	if n, err := p.App.Service.Sweep(t.Context()); err != nil || n != 0 {
+	if n, err := p.App.Services.Sweeper.Sweep(t.Context()); err != nil || n != 0 {
 		t.Fatalf("sweep started %d (%v); Temporal already held the lookup", n, err)
 	}
 	if left, err := p.App.Store.StrandedLookups(t.Context(), store.Now(), 10); err != nil || len(left) != 0 {

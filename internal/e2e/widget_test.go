@@ -140,7 +140,7 @@ func (p *platform) watchCustomer(convID string) func() (customerResp, bool) {
 
 func TestWidgetKeysAndCORS(t *testing.T) {
 	p := newPlatform(t)
-	o, err := p.App.Service.CreateOrg(t.Context(), "other")
+	o, err := p.App.Services.Orgs.CreateOrg(t.Context(), "other")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -315,7 +315,7 @@ func TestSweeperStartsStrandedLookups(t *testing.T) {
 	if err := p.App.Store.CreateConversationWithMessage(t.Context(), &conv, &ticket, &msg, &profile, &lookup); err != nil {
 		t.Fatal(err)
 	}
-	if n, err := p.App.Service.Sweep(t.Context()); err != nil || n != 1 {
+	if n, err := p.App.Services.Sweeper.Sweep(t.Context()); err != nil || n != 1 {
 		t.Fatalf("sweep started %d (%v), want 1", n, err)
 	}
 	c := p.waitCustomer(conv.ID, models.ProfileOK)
@@ -325,7 +325,7 @@ func TestSweeperStartsStrandedLookups(t *testing.T) {
 	if reqs := lr.requests(); len(reqs) != 1 || !reqs[0].SigValid {
 		t.Fatalf("backend requests: %+v", reqs)
 	}
-	if n, err := p.App.Service.Sweep(t.Context()); err != nil || n != 0 {
+	if n, err := p.App.Services.Sweeper.Sweep(t.Context()); err != nil || n != 0 {
 		t.Fatalf("second sweep started %d (%v)", n, err)
 	}
 }

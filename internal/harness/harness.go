@@ -85,7 +85,7 @@ func Start(t testing.TB, cfg config.Config, parts app.Parts) *Platform {
 	}
 	srv := httptest.NewServer(a.Handler)
 	t.Cleanup(srv.Close)
-	org, err := a.Service.CreateOrg(ctx, "e2e")
+	org, err := a.Services.Orgs.CreateOrg(ctx, "e2e")
 	if err != nil {
 		t.Fatal(err)
 	}

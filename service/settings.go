@@ -1,0 +1,60 @@
+package service
+
+import (
+	"net/netip"
+	"time"
+
+	"github.com/switchboardhq/switchboard/config"
+)
+
+// Settings are the services' config sections. SettingsFrom is the one place
+// that reads config.Config for them, so each domain sees only its section.
+type Settings struct {
+	URLs       URLSettings
+	Events     EventSettings
+	Deliveries DeliverySettings
+	Lookups    LookupSettings
+	Sweeper    SweeperSettings
+}
+
+// URLSettings govern which customer URLs may be saved.
+type URLSettings struct {
+	AllowInsecure bool           // plain http:// (tests and dev)
+	AllowPrefixes []netip.Prefix // let through the SSRF guard
+}
+
+// EventSettings govern ingest.
+type EventSettings struct {
+	IdempotencyWindow time.Duration
+}
+
+// DeliverySettings govern the delivery and test-send workflows.
+type DeliverySettings struct {
+	TaskQueue      string
+	AttemptTimeout time.Duration
+}
+
+// LookupSettings govern the customer lookup workflow.
+type LookupSettings struct {
+	TaskQueue      string
+	AttemptTimeout time.Duration
+}
+
+// SweeperSettings govern the sweeper.
+type SweeperSettings struct {
+	// Interval is both the period and how old a row must be to count as
+	// stranded.
+	Interval time.Duration
+}
+
+// SettingsFrom picks the services' sections out of cfg.
+func SettingsFrom(cfg config.Config) Settings {
+	allow, _ := cfg.OutboundAllowPrefixes() // config.Validate reported a bad list
+	return Settings{
+		URLs:       URLSettings{AllowInsecure: cfg.AllowInsecureURLs, AllowPrefixes: allow},
+		Events:     EventSettings{IdempotencyWindow: cfg.IdempotencyWindow},
+		Deliveries: DeliverySettings{TaskQueue: cfg.TaskQueue, AttemptTimeout: cfg.DeliveryTimeout},
+		Lookups:    LookupSettings{TaskQueue: cfg.TaskQueue, AttemptTimeout: cfg.LookupTimeout},
+		Sweeper:    SweeperSettings{Interval: cfg.SweepInterval},
+	}
+}

@@ -16,7 +16,7 @@ import (
 	"github.com/switchboardhq/switchboard/contracts"
 	"github.com/switchboardhq/switchboard/models"
 	"github.com/switchboardhq/switchboard/outbound"
-	"github.com/switchboardhq/switchboard/signing"
+	"github.com/switchboardhq/switchboard/outbound/signing"
 )
 
 // MaxLookupReply is the largest customer-lookup answer accepted; a larger

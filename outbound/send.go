@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/switchboardhq/switchboard/models"
-	"github.com/switchboardhq/switchboard/signing"
+	"github.com/switchboardhq/switchboard/outbound/signing"
 )
 
 // Target is a customer endpoint and how to authenticate to it.

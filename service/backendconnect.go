@@ -7,7 +7,7 @@ import (
 	"unicode"
 
 	"github.com/switchboardhq/switchboard/models"
-	"github.com/switchboardhq/switchboard/signing"
+	"github.com/switchboardhq/switchboard/outbound/signing"
 )
 
 // backendConnectStore is what BackendConnect reads and writes.

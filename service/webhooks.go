@@ -10,7 +10,7 @@ import (
 
 	"github.com/switchboardhq/switchboard/catalog"
 	"github.com/switchboardhq/switchboard/models"
-	"github.com/switchboardhq/switchboard/signing"
+	"github.com/switchboardhq/switchboard/outbound/signing"
 	"github.com/switchboardhq/switchboard/store"
 )
 

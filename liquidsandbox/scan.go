@@ -21,7 +21,7 @@ var allowedTags = map[string]bool{
 	"if": true, "elsif": true, "else": true, "endif": true,
 	"unless": true, "endunless": true,
 	"case": true, "when": true, "endcase": true,
-	"assign": true,
+	"assign":  true,
 	"comment": true, "endcomment": true,
 	"raw": true, "endraw": true,
 }

@@ -212,9 +212,18 @@ func (t *Template) renderError(w *cappedWriter, rerr error) *TemplateError {
 	}
 	te := &TemplateError{Kind: kind, Message: messages[kind]}
 	var loc interface{ LineNumber() int }
-	if errors.As(rerr, &loc) && loc.LineNumber() > 0 {
+	switch {
+	case errors.As(rerr, &loc) && loc.LineNumber() > 0:
+		// The node being rendered when the error happened. For the output
+		// cap that is the node whose output passed it, or the one after:
+		// the library's writer holds back one write to trim whitespace.
 		te.Line = loc.LineNumber()
 		te.Column = t.scan.firstCodeOnLine(t.src, te.Line)
+	case kind == ErrOutputTooLarge:
+		// The held-back write of the last output failed at the final flush,
+		// which the library reports without a location: the last tag or
+		// object wrote it.
+		te.Line, te.Column = t.scan.lastCode(t.src)
 	}
 	return te
 }

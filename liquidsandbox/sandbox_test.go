@@ -159,8 +159,16 @@ func TestOutputCap(t *testing.T) {
 		t.Fatalf("100 bytes must pass: %d %v", len(res.Output), err)
 	}
 	_, err = tpl.Render(context.Background(), map[string]any{"v": strings.Repeat("y", 51)})
-	if !errors.Is(err, ErrOutputTooLarge) {
-		t.Fatalf("want ErrOutputTooLarge, got %v", err)
+	var te *TemplateError
+	if !errors.As(err, &te) || !errors.Is(err, ErrOutputTooLarge) || te.Line != 1 || te.Column != 8 {
+		t.Fatalf("want ErrOutputTooLarge at 1:8 (the second object), got %#v", err)
+	}
+	// Passed in the middle: the library locates the node being rendered when
+	// the held-back write of the previous output is refused.
+	tpl, _ = s.Compile("{{ v }}\n{{ v }}\n{% if v %}{{ v }}{% endif %}\n{{ v }}")
+	_, err = tpl.Render(context.Background(), map[string]any{"v": strings.Repeat("y", 40)})
+	if !errors.As(err, &te) || !errors.Is(err, ErrOutputTooLarge) || te.Line != 4 || te.Column != 1 {
+		t.Fatalf("want ErrOutputTooLarge at 4:1 (the node after the one that passed the cap), got %#v", err)
 	}
 }
 

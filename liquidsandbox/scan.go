@@ -189,3 +189,13 @@ func isIdent(s string) bool {
 	c := s[0]
 	return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
 }
+
+// lastCode is the position of the last tag or object of the template.
+func (o *scanned) lastCode(src string) (int, int) {
+	for i := len(o.tokens) - 1; i >= 0; i-- {
+		if t := o.tokens[i]; t.Type == parser.TagTokenType || t.Type == parser.ObjTokenType {
+			return lineCol(src, t.offset)
+		}
+	}
+	return 1, 1
+}

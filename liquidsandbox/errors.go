@@ -21,6 +21,8 @@ var (
 	ErrRangeNotAllowed = errors.New("liquid range not allowed")
 	// ErrTooLong: the template source is over Limits.MaxTemplateBytes.
 	ErrTooLong = errors.New("liquid template too long")
+	// ErrTooComplex: more filters than Limits.MaxFilters.
+	ErrTooComplex = errors.New("liquid template uses too many filters")
 	// ErrOutputTooLarge: a rendered template, or a value computed by a
 	// filter, is over its cap.
 	ErrOutputTooLarge = errors.New("liquid output too large")

@@ -61,6 +61,9 @@ func (s *Sandbox) installFilters(e *liquid.Engine) {
 			e.RegisterFilter(name, func(any) (any, error) { return nil, ErrUnknownFilter })
 			continue
 		}
+		if r, ok := replacedFilters[name]; ok {
+			fn = r
+		}
 		s.filters[name] = true
 		e.RegisterFilter(name, s.bounded(name, fn))
 	}
@@ -122,6 +125,21 @@ func (s *Sandbox) bounded(name string, fn any) any {
 // precheck sizes the output of filters whose output can be a multiple of
 // their input before they allocate it.
 func (s *Sandbox) precheck(name string, args []reflect.Value) error {
+	if name == "split" && len(args) == 2 {
+		// Count the parts before the library allocates them.
+		str, sep := fmt.Sprint(args[0].Interface()), fmt.Sprint(args[1].Interface())
+		parts := strings.Count(str, sep) + 1
+		switch sep {
+		case "": // splits runes
+			parts = utf8.RuneCountInString(str)
+		case " ": // splits on runs of whitespace
+			parts = len(strings.Fields(str)) + 1
+		}
+		if parts > s.limits.MaxItems {
+			return ErrOutputTooLarge
+		}
+		return nil
+	}
 	if name != "replace" && name != "replace_first" || len(args) < 3 {
 		return nil
 	}

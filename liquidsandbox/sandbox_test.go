@@ -219,10 +219,49 @@ func TestRenderErrorsAreTypedAndLocated(t *testing.T) {
 	if !errors.As(err, &te) || !errors.Is(err, ErrRender) || te.Line != 2 || te.Column != 3 {
 		t.Fatalf("want ErrRender at 2:3, got %#v", err)
 	}
-	// A filter that panics inside the library (regexp repetition over 1000)
-	// is an error, not a crash.
-	tpl, _ = s.Compile(`{{ "a b" | truncatewords: 100000 }}`)
-	if _, err := tpl.Render(context.Background(), nil); !errors.Is(err, ErrRender) {
-		t.Fatalf("want ErrRender, got %v", err)
+	// A filter that panics is an error, not a crash.
+	boom := s.bounded("boom", func(string) string { panic("boom") }).(func(string) (string, error))
+	if _, err := boom("x"); !errors.Is(err, ErrRender) {
+		t.Fatalf("want ErrRender from a panicking filter, got %v", err)
+	}
+}
+
+func TestTooManyFilters(t *testing.T) {
+	s := New(Limits{MaxFilters: 3})
+	if _, err := s.Compile(`{{ a | upcase | downcase }}{% assign b = a | strip %}`); err != nil {
+		t.Fatal(err)
+	}
+	_, err := s.Compile("{{ a | upcase | downcase }}\n{% assign b = a | strip | size %}")
+	var te *TemplateError
+	if !errors.As(err, &te) || !errors.Is(err, ErrTooComplex) || te.Line != 2 || te.Column != 27 {
+		t.Fatalf("want ErrTooComplex at 2:27, got %#v", err)
+	}
+}
+
+// The library's regexp-based truncate filters panic past 1000 and were slow
+// below; the sandbox's versions are linear and follow Shopify Liquid.
+func TestLongTruncations(t *testing.T) {
+	s := New(Limits{})
+	words := strings.Repeat("ab ", 5000)
+	for src, want := range map[string]string{
+		`{{ w | truncatewords: 100000 }}`:                         words,
+		`{{ w | truncatewords: 2000 | size }}`:                    "6002",
+		`{{ w | truncate: 20000 }}`:                               words,
+		`{{ w | truncate: 3000 | size }}`:                         "3000",
+		`{{ w | truncatewords: 900 | split: " " | uniq | size }}`: "2",
+	} {
+		tpl, err := s.Compile(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := tpl.Render(context.Background(), map[string]any{"w": words})
+		if err != nil || res.Output != want {
+			t.Errorf("%s: got %.40q %v", src, res.Output, err)
+		}
+	}
+	// 5,001 parts: refused before the library allocates them.
+	tpl, _ := s.Compile(`{{ w | split: " " | size }}`)
+	if _, err := tpl.Render(context.Background(), map[string]any{"w": words}); !errors.Is(err, ErrOutputTooLarge) {
+		t.Fatalf("want ErrOutputTooLarge for a split over MaxItems, got %v", err)
 	}
 }

@@ -43,6 +43,9 @@ type scanned struct {
 	tokens   []token
 	refs     []string        // variable paths read by the template, first use first
 	assigned map[string]bool // names set by assign, never reported missing
+	// filterCalls counts the filters of the template: without loops each
+	// runs at most once per render, so this bounds a render's filter work.
+	filterCalls int
 }
 
 // scan runs the library's own tokenizer (parser.Scan, the same one the
@@ -134,6 +137,9 @@ func (s *Sandbox) checkExpr(src string, t token, base int, expr string, out *sca
 		case prev == "|":
 			if !isIdent(lex) || !s.filters[lex] {
 				return errAt(src, base+at, ErrUnknownFilter, fmt.Sprintf("unknown filter %q", lex))
+			}
+			if out.filterCalls++; out.filterCalls > s.limits.MaxFilters {
+				return errAt(src, base+at, ErrTooComplex, fmt.Sprintf("more than %d filters", s.limits.MaxFilters))
 			}
 		case isIdent(lex) && prev != "." && !keywords[lex]:
 			path := lx.path(lex)

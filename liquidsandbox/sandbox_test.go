@@ -3,8 +3,10 @@ package liquidsandbox
 import (
 	"context"
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -263,5 +265,36 @@ func TestLongTruncations(t *testing.T) {
 	tpl, _ := s.Compile(`{{ w | split: " " | size }}`)
 	if _, err := tpl.Render(context.Background(), map[string]any{"w": words}); !errors.Is(err, ErrOutputTooLarge) {
 		t.Fatalf("want ErrOutputTooLarge for a split over MaxItems, got %v", err)
+	}
+}
+
+// One compiled (and cached) template rendered from many goroutines: each
+// render sees only its own variables and assigns (run with -race).
+func TestConcurrentRenders(t *testing.T) {
+	s := New(Limits{})
+	const src = `{% assign who = name | upcase %}{{ who }}-{{ n | plus: 1 }}`
+	var wg sync.WaitGroup
+	errs := make(chan error, 16)
+	for i := range 16 {
+		wg.Go(func() {
+			tpl, err := s.Compile(src)
+			if err != nil {
+				errs <- err
+				return
+			}
+			for j := range 50 {
+				name := fmt.Sprintf("u%d", i)
+				res, err := tpl.Render(context.Background(), map[string]any{"name": name, "n": j})
+				if err != nil || res.Output != fmt.Sprintf("U%d-%d", i, j+1) {
+					errs <- fmt.Errorf("render %d/%d: %q %v", i, j, res.Output, err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
 	}
 }

@@ -298,3 +298,29 @@ func TestConcurrentRenders(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// The parse-tree walk refuses on its own, independently of the token pass
+// that Compile runs first (and that reports columns).
+func TestTreeWalkRefusesLoopsAnywhere(t *testing.T) {
+	s := New(Limits{})
+	for src, want := range map[string]string{
+		`{% for x in y %}{% endfor %}`:                                                 "for",
+		`{% if a %}{% elsif b %}{% else %}{% cycle 'x', 'y' %}{% endif %}`:             "cycle",
+		`{% case a %}{% when 1 %}{% tablerow x in y %}{% endtablerow %}{% endcase %}`:  "tablerow",
+		`{% unless a %}{% include 'x' %}{% endunless %}`:                               "include",
+		`{% if a %}{% capture c %}x{% endcapture %}{% endif %}`:                        "capture",
+		`{% if a %}{% assign b = 1 %}{{ b }}{% endif %}{% raw %}{% for %}{% endraw %}`: "",
+	} {
+		tpl, err := s.engine.ParseTemplateLocation([]byte(src), "", 1)
+		if err != nil {
+			t.Fatalf("%s: %v", src, err)
+		}
+		got := ""
+		if n := refusedNode(tpl.GetRoot()); n != nil {
+			got = n.Name
+		}
+		if got != want {
+			t.Errorf("%s: tree walk refused %q, want %q", src, got, want)
+		}
+	}
+}

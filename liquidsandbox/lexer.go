@@ -101,8 +101,12 @@ func (l *lexer) path(first string) string {
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
+// isIdentStart accepts any byte of a multi-byte UTF-8 sequence: since
+// v1.8.0 the library accepts Unicode identifiers, and a variable named
+// "prénom" must be listed when missing. (A non-ASCII filter name is simply
+// not in the allow-list.)
 func isIdentStart(c byte) bool {
-	return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+	return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80
 }
 
 func isIdentPart(c byte) bool { return isIdentStart(c) || c == '-' || (c >= '0' && c <= '9') }

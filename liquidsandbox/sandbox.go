@@ -160,7 +160,8 @@ func (s *Sandbox) compile(src string) (*Template, error) {
 }
 
 // refusedNode walks the parse tree (render.Node, exposed by
-// Template.GetRoot since v1.8.1) and returns the first block or tag, or
+// Template.GetRoot since v1.8.0; the module proxy's @latest, v1.6.0, lacks
+// it) and returns the first block or tag, or
 // block clause, outside allowedTags. Block tags cannot be unregistered from
 // the engine, so refusing them here is what keeps loops out.
 func refusedNode(n render.Node) *render.BlockNode {

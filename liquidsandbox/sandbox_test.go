@@ -31,6 +31,8 @@ func TestRefusedAtCompileWithLineAndColumn(t *testing.T) {
 		{"unknown filter", "{{ a }}\n{{ email | upcase | shout }}", ErrUnknownFilter, 2, 21},
 		{"unknown filter in assign", "{% assign x = a | shout %}", ErrUnknownFilter, 1, 19},
 		{"excluded filter", "{{ a | inspect }}", ErrUnknownFilter, 1, 8},
+		{"non-ASCII filter", "{{ a | ü }}", ErrUnknownFilter, 1, 8},
+		{"odd space before a filter", "{{ a | upcase }}", ErrUnknownFilter, 1, 7},
 		{"range literal", "{{ (1..5) | join }}", ErrRangeNotAllowed, 1, 6},
 		{"bad expression", "x\n  {{ a | }}", ErrSyntax, 2, 3},
 		{"unclosed block", "{% if a %}x", ErrSyntax, 1, 1},
@@ -68,7 +70,7 @@ func TestMissingVariablesRenderEmptyAndAreListed(t *testing.T) {
 	s := New(Limits{})
 	tpl, err := s.Compile(`{{ advocate_email }}|{{ friend_email | default: fallback }}|{{ referral.status }}|` +
 		`{{ referral.reward.amount }}|{{ items[0] }}|{{ items[5] }}|{{ items.size }}|{% assign x = "set" %}{{ x }}` +
-		`{% if absent_flag %}never{% endif %}`)
+		`{% if absent_flag %}never{% endif %}{{ prénom }}`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +86,7 @@ func TestMissingVariablesRenderEmptyAndAreListed(t *testing.T) {
 	if res.Output != "a@example.com||approved||first||1|set" {
 		t.Fatalf("output %q", res.Output)
 	}
-	want := []string{"absent_flag", "fallback", "friend_email", "items.5", "referral.reward.amount"}
+	want := []string{"absent_flag", "fallback", "friend_email", "items.5", "prénom", "referral.reward.amount"}
 	if !reflect.DeepEqual(res.MissingVariables, want) {
 		t.Fatalf("missing %v, want %v", res.MissingVariables, want)
 	}

@@ -188,13 +188,7 @@ func (o *scanned) firstCodeOnLine(src string, line int) int {
 	return 1
 }
 
-func isIdent(s string) bool {
-	if s == "" {
-		return false
-	}
-	c := s[0]
-	return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
-}
+func isIdent(s string) bool { return s != "" && isIdentStart(s[0]) }
 
 // lastCode is the position of the last tag or object of the template.
 func (o *scanned) lastCode(src string) (int, int) {

@@ -6,6 +6,10 @@
 // example payload, which is what "Send sample payload" sends. Custom
 // attributes and trigger criteria are rendered by render.go with the
 // liquidsandbox package.
+//
+// Render only in activities (or API handlers), never in workflow code:
+// rendering reads the clock for its deadline, and the date filter accepts
+// "now".
 package appactions
 
 import (

@@ -12,7 +12,7 @@ import (
 )
 
 // conform runs one conformance case against every store implementation
-// (forEachBackend in backendconnect_test.go: SQLite and PostgreSQL).
+// (forEachBackend in store_test.go: SQLite and PostgreSQL).
 func conform(t *testing.T, name string, fn func(t *testing.T, st *store.Store)) {
 	t.Run(name, func(t *testing.T) { forEachBackend(t, fn) })
 }

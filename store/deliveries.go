@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"github.com/switchboardhq/switchboard/models"
 )
@@ -126,13 +125,6 @@ func (s *Store) RecordAttempt(ctx context.Context, a *models.Attempt, u Delivery
 	}))
 }
 
-func upsertAttempt(tx *gorm.DB, a *models.Attempt) error {
-	return tx.Clauses(clause.OnConflict{
-		Columns:   []clause.Column{{Name: "parent_id"}, {Name: "number"}},
-		DoUpdates: clause.AssignmentColumns([]string{"url", "request_headers", "response_status", "response_body", "duration_micros", "error", "created_at"}),
-	}).Create(a).Error
-}
-
 // SetDeliveryStatus changes only the status, e.g. to cancelled or back to
 // pending when an operator re-drives a finished delivery.
 func (s *Store) SetDeliveryStatus(ctx context.Context, id, status string, completed bool) error {
@@ -143,13 +135,6 @@ func (s *Store) SetDeliveryStatus(ctx context.Context, id, status string, comple
 		fields["completed_at"] = nil
 	}
 	return translate(s.db.WithContext(ctx).Model(&models.Delivery{}).Where("id = ?", id).Updates(fields).Error)
-}
-
-// Attempts lists the attempts of a delivery or lookup in order.
-func (s *Store) Attempts(ctx context.Context, parentID string) ([]models.Attempt, error) {
-	var out []models.Attempt
-	err := s.db.WithContext(ctx).Where("parent_id = ?", parentID).Order("number").Find(&out).Error
-	return out, translate(err)
 }
 
 // Undispatched lists pending deliveries created before olderThan that have
@@ -166,16 +151,4 @@ func (s *Store) Undispatched(ctx context.Context, olderThan time.Time, limit int
 // so Undispatched skips them from now on.
 func (s *Store) MarkSwept(ctx context.Context, ids []string) error {
 	return s.markSwept(ctx, &models.Delivery{}, ids)
-}
-
-// MarkLookupsSwept is MarkSwept for customer lookups (StrandedLookups).
-func (s *Store) MarkLookupsSwept(ctx context.Context, ids []string) error {
-	return s.markSwept(ctx, &models.Lookup{}, ids)
-}
-
-func (s *Store) markSwept(ctx context.Context, model any, ids []string) error {
-	if len(ids) == 0 {
-		return nil
-	}
-	return translate(s.db.WithContext(ctx).Model(model).Where("id IN ?", ids).Update("swept_at", Now()).Error)
 }

@@ -230,7 +230,7 @@ func (a *Activities) applyDelivery(ctx context.Context, out DeliveryOutcome, rec
 
 // MarkDelivery sets a delivery's status without an attempt, e.g. when an
 // operator cancels a pending retry.
-func (a *Activities) MarkDelivery(ctx context.Context, deliveryID, status string) error {
+func (a *Activities) MarkDelivery(ctx context.Context, deliveryID string, status models.DeliveryStatus) error {
 	done := status != models.StatusPending && status != models.StatusRetrying
 	return a.Store.SetDeliveryStatus(ctx, deliveryID, status, done)
 }

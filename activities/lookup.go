@@ -79,7 +79,7 @@ func (a *Activities) Lookup(ctx context.Context, in LookupInput) (LookupResult, 
 		skip = "the conversation has no visitor ID"
 	}
 	if skip != "" {
-		if err := a.finishLookup(ctx, l, nil, models.ProfileSkipped, skip); err != nil {
+		if err := a.finishLookup(ctx, l, nil, models.LookupSkipped, skip); err != nil {
 			return LookupResult{}, err
 		}
 		return LookupResult{}, temporal.NewNonRetryableApplicationError(skip, ErrTypeEndpointUnavailable, nil)
@@ -123,12 +123,12 @@ func (a *Activities) Lookup(ctx context.Context, in LookupInput) (LookupResult, 
 		}
 	}
 
-	status := models.ProfileOK
+	status := models.LookupOK
 	switch {
 	case profile == nil && in.Final:
-		status = models.ProfileFailed
+		status = models.LookupFailed
 	case profile == nil:
-		status = models.StatusRetrying
+		status = models.LookupRetrying
 	}
 	rec := o.Attempt(l.ID, in.Attempt, a.Now(), a.Settings.ResponseBodyLimit)
 	rec.Error = failText
@@ -143,9 +143,9 @@ func (a *Activities) Lookup(ctx context.Context, in LookupInput) (LookupResult, 
 		}
 		switch {
 		case profile != nil:
-			return a.finishLookup(ctx, l, profile, models.ProfileOK, "")
+			return a.finishLookup(ctx, l, profile, models.LookupOK, "")
 		case in.Final:
-			return a.finishLookup(ctx, l, nil, models.ProfileFailed, failText)
+			return a.finishLookup(ctx, l, nil, models.LookupFailed, failText)
 		}
 		return nil
 	})
@@ -188,12 +188,12 @@ func (a *Activities) FailLookup(ctx context.Context, lookupID, reason string) er
 	if err != nil {
 		return fmt.Errorf("load lookup: %w", err)
 	}
-	return a.finishLookup(ctx, l, nil, models.ProfileFailed, reason)
+	return a.finishLookup(ctx, l, nil, models.LookupFailed, reason)
 }
 
 // finishLookup stores the outcome and tells the API, which pushes the
 // profile to operators.
-func (a *Activities) finishLookup(ctx context.Context, l models.Lookup, p *models.CustomerProfile, status, errText string) error {
+func (a *Activities) finishLookup(ctx context.Context, l models.Lookup, p *models.CustomerProfile, status models.LookupStatus, errText string) error {
 	if err := a.Store.FinishLookup(ctx, l.ID, p, status, errText); err != nil {
 		return fmt.Errorf("finish lookup: %w", err)
 	}

@@ -47,7 +47,7 @@ func (s *Server) getEvent(c *gin.Context) error {
 func (s *Server) listDeliveries(c *gin.Context) error {
 	f := store.DeliveryFilter{
 		OrgID: principal(c).OrgID, WebhookID: c.Query("webhook_id"), EventType: c.Query("event_type"),
-		Status: c.Query("status"), Cursor: c.Query("cursor"),
+		Status: models.DeliveryStatus(c.Query("status")), Cursor: c.Query("cursor"),
 	}
 	var err error
 	if f.Since, err = queryTime(c, "since"); err != nil {

@@ -82,7 +82,7 @@ func (s *Service) RefreshCustomer(ctx context.Context, orgID, conversationID str
 	}
 	l := models.Lookup{
 		ID: models.NewID("lkp"), OrgID: orgID, ConversationID: conv.ID,
-		Trigger: models.TriggerRefresh, Status: models.ProfilePending, CreatedAt: store.Now(),
+		Trigger: models.TriggerRefresh, Status: models.LookupPending, CreatedAt: store.Now(),
 	}
 	if err := s.Store.CreateLookup(ctx, &l); err != nil {
 		return RefreshResult{}, err

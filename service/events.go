@@ -116,7 +116,7 @@ func (s *Service) startDelivery(ctx context.Context, d models.Delivery, w models
 		WorkflowExecutionErrorWhenAlreadyStarted: true,
 		TypedSearchAttributes: temporal.NewSearchAttributes(
 			workflows.AttrOrg.ValueSet(d.OrgID), workflows.AttrEndpoint.ValueSet(d.WebhookID),
-			workflows.AttrEventType.ValueSet(d.EventType), workflows.AttrStatus.ValueSet(models.StatusPending)),
+			workflows.AttrEventType.ValueSet(d.EventType), workflows.AttrStatus.ValueSet(string(models.StatusPending))),
 	}, workflows.Delivery, workflows.DeliveryInput{
 		DeliveryID: d.ID, Schedule: schedule, FirstAttempt: firstAttempt, AttemptTimeout: s.Cfg.DeliveryTimeout,
 	})

@@ -95,7 +95,7 @@ func (s *Service) PostWidgetMessage(ctx context.Context, orgID string, in Widget
 			profile.Status = models.ProfilePending
 			lookup = &models.Lookup{
 				ID: models.NewID("lkp"), OrgID: orgID, ConversationID: conv.ID,
-				Trigger: models.TriggerFirstMessage, Status: models.ProfilePending, CreatedAt: now,
+				Trigger: models.TriggerFirstMessage, Status: models.LookupPending, CreatedAt: now,
 			}
 		}
 	}
@@ -132,7 +132,7 @@ func (s *Service) startLookup(ctx context.Context, l models.Lookup) (client.Work
 		// not a run handed back as if it had just started.
 		WorkflowExecutionErrorWhenAlreadyStarted: true,
 		TypedSearchAttributes: temporal.NewSearchAttributes(
-			workflows.AttrOrg.ValueSet(l.OrgID), workflows.AttrStatus.ValueSet(models.StatusPending)),
+			workflows.AttrOrg.ValueSet(l.OrgID), workflows.AttrStatus.ValueSet(string(models.LookupPending))),
 	}, workflows.Lookup, workflows.LookupInput{LookupID: l.ID, AttemptTimeout: s.Cfg.LookupTimeout})
 }
 
@@ -143,7 +143,7 @@ func (s *Service) failUnstartedLookup(ctx context.Context, l models.Lookup, star
 	s.Log.Warn("customer lookup could not start", "lookup", l.ID, "err", startErr)
 	ctx, cancel := withDeadline(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	if err := s.Store.FinishLookup(ctx, l.ID, nil, models.ProfileFailed, "the lookup could not be started; use Refresh to try again"); err != nil {
+	if err := s.Store.FinishLookup(ctx, l.ID, nil, models.LookupFailed, "the lookup could not be started; use Refresh to try again"); err != nil {
 		s.Log.Error("could not record the lookup's failure", "lookup", l.ID, "err", err)
 		return
 	}

@@ -22,7 +22,7 @@ func newBCFixture(t *testing.T, st *store.Store) bcFixture {
 	ticket := models.Ticket{ID: models.NewID("tkt"), OrgID: orgID, ConversationID: conv.ID, Status: "open"}
 	msg := models.Message{ID: models.NewID("msg"), OrgID: orgID, ConversationID: conv.ID, Sender: "visitor", Text: "hello"}
 	profile := models.CustomerProfile{ConversationID: conv.ID, OrgID: orgID, VisitorID: conv.VisitorID, Status: models.ProfilePending}
-	lookup := models.Lookup{ID: models.NewID("lkp"), OrgID: orgID, ConversationID: conv.ID, Trigger: models.TriggerFirstMessage, Status: models.ProfilePending}
+	lookup := models.Lookup{ID: models.NewID("lkp"), OrgID: orgID, ConversationID: conv.ID, Trigger: models.TriggerFirstMessage, Status: models.LookupPending}
 	if err := st.CreateConversationWithMessage(t.Context(), &conv, &ticket, &msg, &profile, &lookup); err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +77,7 @@ func TestCreateConversationIsAtomic(t *testing.T) {
 		ticket := models.Ticket{ID: models.NewID("tkt"), OrgID: orgID, ConversationID: conv.ID, Status: "open"}
 		msg := models.Message{ID: models.NewID("msg"), OrgID: orgID, ConversationID: conv.ID, Sender: "visitor", Text: "x"}
 		profile := models.CustomerProfile{ConversationID: conv.ID, OrgID: orgID, VisitorID: "v", Status: models.ProfilePending}
-		dup := models.Lookup{ID: f.lookup.ID, OrgID: orgID, ConversationID: conv.ID, Trigger: models.TriggerFirstMessage, Status: models.ProfilePending}
+		dup := models.Lookup{ID: f.lookup.ID, OrgID: orgID, ConversationID: conv.ID, Trigger: models.TriggerFirstMessage, Status: models.LookupPending}
 		err := st.CreateConversationWithMessage(ctx, &conv, &ticket, &msg, &profile, &dup)
 		if !errors.Is(err, models.ErrConflict) {
 			t.Fatalf("duplicate lookup: got %v, want ErrConflict", err)

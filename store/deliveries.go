@@ -28,7 +28,7 @@ type DeliveryFilter struct {
 	OrgID     string
 	WebhookID string
 	EventType string
-	Status    string
+	Status    models.DeliveryStatus
 	Since     time.Time
 	Until     time.Time
 	Limit     int
@@ -98,7 +98,7 @@ func decodeCursor(c string) (time.Time, string, error) {
 
 // DeliveryUpdate is the delivery state after an attempt.
 type DeliveryUpdate struct {
-	Status         string
+	Status         models.DeliveryStatus
 	LastStatusCode int
 	LastError      string
 	NextAttemptAt  *time.Time
@@ -127,7 +127,7 @@ func (s *Store) RecordAttempt(ctx context.Context, a *models.Attempt, u Delivery
 
 // SetDeliveryStatus changes only the status, e.g. to cancelled or back to
 // pending when an operator re-drives a finished delivery.
-func (s *Store) SetDeliveryStatus(ctx context.Context, id, status string, completed bool) error {
+func (s *Store) SetDeliveryStatus(ctx context.Context, id string, status models.DeliveryStatus, completed bool) error {
 	fields := map[string]any{"status": status, "updated_at": Now(), "next_attempt_at": nil}
 	if completed {
 		fields["completed_at"] = Now()

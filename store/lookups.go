@@ -21,7 +21,7 @@ func (s *Store) CreateLookup(ctx context.Context, l *models.Lookup) error {
 		l.CreatedAt = now
 	}
 	if l.Status == "" {
-		l.Status = models.ProfilePending
+		l.Status = models.LookupPending
 	}
 	return translate(s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		conv, err := first[models.Conversation](ctx, tx, "org_id = ? AND id = ?", l.OrgID, l.ConversationID)
@@ -62,7 +62,7 @@ func (s *Store) ListLookups(ctx context.Context, orgID, conversationID string) (
 // a retried activity cannot leave duplicates. The status of a lookup that is
 // already finished is left alone, so a late duplicate attempt cannot reopen
 // it. It returns models.ErrNotFound when the lookup does not exist.
-func (s *Store) RecordLookupAttempt(ctx context.Context, a *models.Attempt, status string) error {
+func (s *Store) RecordLookupAttempt(ctx context.Context, a *models.Attempt, status models.LookupStatus) error {
 	if a.CreatedAt.IsZero() {
 		a.CreatedAt = Now()
 	}
@@ -83,7 +83,8 @@ func (s *Store) RecordLookupAttempt(ctx context.Context, a *models.Attempt, stat
 }
 
 // FinishLookup records a lookup's final status (ok, failed or skipped),
-// completion time and error, and the conversation's profile, in one
+// completion time and error, and the conversation's profile (which takes
+// the status of the same name, see models.LookupStatus.Profile), in one
 // transaction. When profile is non-nil its name, email, plan and fields
 // replace the stored ones and its FetchedAt (Now() when nil) becomes the
 // fetch time. When profile is nil only the profile's status and error
@@ -91,7 +92,7 @@ func (s *Store) RecordLookupAttempt(ctx context.Context, a *models.Attempt, stat
 // fails. The profile row is created when missing; its org, conversation and
 // visitor always come from the lookup, whatever profile says. It returns
 // models.ErrNotFound when the lookup does not exist.
-func (s *Store) FinishLookup(ctx context.Context, lookupID string, profile *models.CustomerProfile, status, errText string) error {
+func (s *Store) FinishLookup(ctx context.Context, lookupID string, profile *models.CustomerProfile, status models.LookupStatus, errText string) error {
 	now := Now()
 	errText = clip(errText, maxErrorText)
 	return translate(s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -110,7 +111,7 @@ func (s *Store) FinishLookup(ctx context.Context, lookupID string, profile *mode
 		}
 		p := models.CustomerProfile{
 			ConversationID: l.ConversationID, OrgID: l.OrgID, VisitorID: conv.VisitorID,
-			Status: status, Error: errText, UpdatedAt: now,
+			Status: status.Profile(), Error: errText, UpdatedAt: now,
 		}
 		update := []string{"visitor_id", "status", "error", "updated_at"}
 		if profile != nil {
@@ -139,7 +140,7 @@ func (s *Store) FinishLookup(ctx context.Context, lookupID string, profile *mode
 // started because the process died between the commit and the start.
 func (s *Store) StrandedLookups(ctx context.Context, olderThan time.Time, limit int) ([]models.Lookup, error) {
 	var out []models.Lookup
-	err := s.db.WithContext(ctx).Where("status = ? AND attempts = 0 AND completed_at IS NULL AND swept_at IS NULL AND created_at < ?", models.ProfilePending, olderThan).
+	err := s.db.WithContext(ctx).Where("status = ? AND attempts = 0 AND completed_at IS NULL AND swept_at IS NULL AND created_at < ?", models.LookupPending, olderThan).
 		Order("created_at").Limit(limit).Find(&out).Error
 	return out, translate(err)
 }

@@ -20,16 +20,16 @@ func TestLookupLifecycle(t *testing.T) {
 		for range 2 {
 			a1 := &models.Attempt{ParentID: f.lookup.ID, Number: 1, URL: url, ResponseStatus: 500, Error: "HTTP 500",
 				RequestHeaders: map[string]string{"X-Talki-Signature": "abc"}}
-			if err := st.RecordLookupAttempt(ctx, a1, models.StatusRetrying); err != nil {
+			if err := st.RecordLookupAttempt(ctx, a1, models.LookupRetrying); err != nil {
 				t.Fatal(err)
 			}
 		}
 		l, err := st.LookupByID(ctx, f.lookup.ID)
-		if err != nil || l.Attempts != 1 || l.Status != models.StatusRetrying || l.CompletedAt != nil {
+		if err != nil || l.Attempts != 1 || l.Status != models.LookupRetrying || l.CompletedAt != nil {
 			t.Fatalf("after attempt 1: %+v %v", l, err)
 		}
 		a2 := &models.Attempt{ParentID: f.lookup.ID, Number: 2, URL: url, ResponseStatus: 200, ResponseBody: `{"name":"Alice"}`}
-		if err := st.RecordLookupAttempt(ctx, a2, models.ProfileOK); err != nil {
+		if err := st.RecordLookupAttempt(ctx, a2, models.LookupOK); err != nil {
 			t.Fatal(err)
 		}
 		attempts, err := st.Attempts(ctx, f.lookup.ID)
@@ -37,18 +37,18 @@ func TestLookupLifecycle(t *testing.T) {
 			attempts[1].ResponseBody != `{"name":"Alice"}` {
 			t.Fatalf("attempts: %+v %v", attempts, err)
 		}
-		if err := st.RecordLookupAttempt(ctx, &models.Attempt{ParentID: "lkp_missing", Number: 1, URL: url}, models.ProfileOK); !errors.Is(err, models.ErrNotFound) {
+		if err := st.RecordLookupAttempt(ctx, &models.Attempt{ParentID: "lkp_missing", Number: 1, URL: url}, models.LookupOK); !errors.Is(err, models.ErrNotFound) {
 			t.Fatalf("attempt of a missing lookup: %v", err)
 		}
 
 		fetched := store.Now().Add(-time.Second)
 		prof := &models.CustomerProfile{Name: "Alice", Email: "alice@example.com", Plan: "pro",
 			Fields: map[string]any{"mrr": 149, "company": "Acme", "vip": true, "note": nil}, FetchedAt: &fetched}
-		if err := st.FinishLookup(ctx, f.lookup.ID, prof, models.ProfileOK, ""); err != nil {
+		if err := st.FinishLookup(ctx, f.lookup.ID, prof, models.LookupOK, ""); err != nil {
 			t.Fatal(err)
 		}
 		l, _ = st.LookupByID(ctx, f.lookup.ID)
-		if l.Status != models.ProfileOK || l.CompletedAt == nil || l.Attempts != 2 || l.Error != "" {
+		if l.Status != models.LookupOK || l.CompletedAt == nil || l.Attempts != 2 || l.Error != "" {
 			t.Fatalf("finished lookup: %+v", l)
 		}
 		p, err := st.GetCustomerProfile(ctx, f.orgID, f.conv.ID)
@@ -59,10 +59,10 @@ func TestLookupLifecycle(t *testing.T) {
 		}
 
 		// A late duplicate attempt does not reopen a finished lookup.
-		if err := st.RecordLookupAttempt(ctx, &models.Attempt{ParentID: f.lookup.ID, Number: 2, URL: url, ResponseStatus: 200}, models.StatusRetrying); err != nil {
+		if err := st.RecordLookupAttempt(ctx, &models.Attempt{ParentID: f.lookup.ID, Number: 2, URL: url, ResponseStatus: 200}, models.LookupRetrying); err != nil {
 			t.Fatal(err)
 		}
-		if l, _ = st.LookupByID(ctx, f.lookup.ID); l.Status != models.ProfileOK {
+		if l, _ = st.LookupByID(ctx, f.lookup.ID); l.Status != models.LookupOK {
 			t.Fatalf("finished lookup reopened: %+v", l)
 		}
 
@@ -71,7 +71,7 @@ func TestLookupLifecycle(t *testing.T) {
 		if err := st.CreateLookup(ctx, &refresh); err != nil {
 			t.Fatal(err)
 		}
-		if refresh.Status != models.ProfilePending || refresh.CreatedAt.IsZero() {
+		if refresh.Status != models.LookupPending || refresh.CreatedAt.IsZero() {
 			t.Fatalf("refresh defaults: %+v", refresh)
 		}
 		p, _ = st.GetCustomerProfile(ctx, f.orgID, f.conv.ID)
@@ -81,7 +81,7 @@ func TestLookupLifecycle(t *testing.T) {
 
 		// The refresh fails: the good data stays, the error is shown.
 		long := strings.Repeat("é", 1500) // beyond varchar(1000), multi-byte
-		if err := st.FinishLookup(ctx, refresh.ID, nil, models.ProfileFailed, long); err != nil {
+		if err := st.FinishLookup(ctx, refresh.ID, nil, models.LookupFailed, long); err != nil {
 			t.Fatal(err)
 		}
 		p, _ = st.GetCustomerProfile(ctx, f.orgID, f.conv.ID)
@@ -90,7 +90,7 @@ func TestLookupLifecycle(t *testing.T) {
 			t.Fatalf("profile after failed refresh lost data: %+v", p)
 		}
 		l, _ = st.LookupByID(ctx, refresh.ID)
-		if l.Status != models.ProfileFailed || l.CompletedAt == nil || l.Error != strings.Repeat("é", 1000) {
+		if l.Status != models.LookupFailed || l.CompletedAt == nil || l.Error != strings.Repeat("é", 1000) {
 			t.Fatalf("failed lookup: %+v", l)
 		}
 
@@ -101,7 +101,7 @@ func TestLookupLifecycle(t *testing.T) {
 		if other, _ := st.ListLookups(ctx, "org_other", f.conv.ID); len(other) != 0 {
 			t.Fatalf("other org sees lookups: %+v", other)
 		}
-		if err := st.FinishLookup(ctx, "lkp_missing", nil, models.ProfileFailed, "x"); !errors.Is(err, models.ErrNotFound) {
+		if err := st.FinishLookup(ctx, "lkp_missing", nil, models.LookupFailed, "x"); !errors.Is(err, models.ErrNotFound) {
 			t.Fatalf("finish a missing lookup: %v", err)
 		}
 	})
@@ -128,7 +128,7 @@ func TestCreateLookupCreatesMissingProfile(t *testing.T) {
 			t.Fatalf("created profile: %+v %v", p, err)
 		}
 		// Skipped at run time: the status changes, no data appears.
-		if err := st.FinishLookup(ctx, l.ID, nil, models.ProfileSkipped, "Backend Connect is disabled"); err != nil {
+		if err := st.FinishLookup(ctx, l.ID, nil, models.LookupSkipped, "Backend Connect is disabled"); err != nil {
 			t.Fatal(err)
 		}
 		p, _ = st.GetCustomerProfile(ctx, orgID, conv.ID)

@@ -36,7 +36,7 @@ type DeliveryInput struct {
 
 // DeliveryResult is the workflow's outcome.
 type DeliveryResult struct {
-	Status   string
+	Status   models.DeliveryStatus
 	Attempts int
 }
 
@@ -146,7 +146,7 @@ const (
 // fails (a non-retryable error), the run fails with that error so the
 // mismatch shows in the Web UI and the log instead of a delivery left
 // "retrying" in the database under a run that claims to be done.
-func markDelivery(ctx workflow.Context, v workflow.Version, deliveryID, status string) error {
+func markDelivery(ctx workflow.Context, v workflow.Version, deliveryID string, status models.DeliveryStatus) error {
 	err := workflow.ExecuteActivity(bookkeepingCtx(ctx), a.MarkDelivery, deliveryID, status).Get(ctx, nil)
 	if err == nil || v < versionCorrectness {
 		return nil // runs recorded before the version ignored the error
@@ -185,13 +185,14 @@ func cancelled(ctx workflow.Context, v workflow.Version, deliveryID string, atte
 	return DeliveryResult{Status: models.StatusCancelled, Attempts: attempts}, temporal.NewCanceledError()
 }
 
-func finish(ctx workflow.Context, status string, attempts int) (DeliveryResult, error) {
+func finish(ctx workflow.Context, status models.DeliveryStatus, attempts int) (DeliveryResult, error) {
 	setStatus(ctx, status)
 	return DeliveryResult{Status: status, Attempts: attempts}, nil
 }
 
 // setStatus keeps the SwitchboardStatus search attribute current so the Web
-// UI can filter runs by outcome.
-func setStatus(ctx workflow.Context, status string) {
-	_ = workflow.UpsertTypedSearchAttributes(ctx, AttrStatus.ValueSet(status))
+// UI can filter runs by outcome. Deliveries and lookups share the
+// attribute; the constraint keeps anything but a status out of it.
+func setStatus[S models.DeliveryStatus | models.LookupStatus](ctx workflow.Context, status S) {
+	_ = workflow.UpsertTypedSearchAttributes(ctx, AttrStatus.ValueSet(string(status)))
 }

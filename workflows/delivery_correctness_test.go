@@ -35,14 +35,14 @@ func (s *deliverySuite) TestRetryNowDuringAnAttemptDoesNotSkipTheNextWait() {
 // markFailing replaces the suite's MarkDelivery mock with one that fails
 // failures times (an unreachable database) and then stores the status; it
 // returns the statuses stored.
-func (s *deliverySuite) markFailing(failures int) *[]string {
+func (s *deliverySuite) markFailing(failures int) *[]models.DeliveryStatus {
 	s.env = s.NewTestWorkflowEnvironment()
 	s.env.RegisterActivity(a)
 	s.env.RegisterWorkflow(Delivery)
-	var stored []string
+	var stored []models.DeliveryStatus
 	calls := 0
 	s.env.OnActivity(a.MarkDelivery, mock.Anything, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, _ string, status string) error {
+		func(_ context.Context, _ string, status models.DeliveryStatus) error {
 			if calls++; calls <= failures {
 				return errors.New("database unreachable")
 			}
@@ -63,7 +63,7 @@ func (s *deliverySuite) TestExhaustedDeliveryStatusIsStoredAfterAnOutage() {
 	s.answer(errors.New("worker lost"))
 	res := s.run(DeliveryInput{DeliveryID: "dlv_10", AttemptTimeout: time.Second})
 	s.Equal(DeliveryResult{Status: models.StatusFailed, Attempts: 1}, res)
-	s.Equal([]string{models.StatusFailed}, *stored)
+	s.Equal([]models.DeliveryStatus{models.StatusFailed}, *stored)
 }
 
 func (s *deliverySuite) TestCancelledDeliveryStatusIsStoredAfterAnOutage() {
@@ -74,7 +74,7 @@ func (s *deliverySuite) TestCancelledDeliveryStatusIsStoredAfterAnOutage() {
 	s.True(s.env.IsWorkflowCompleted())
 	var canceled *temporal.CanceledError
 	s.True(errors.As(s.env.GetWorkflowError(), &canceled), "got %v", s.env.GetWorkflowError())
-	s.Equal([]string{models.StatusCancelled}, *stored)
+	s.Equal([]models.DeliveryStatus{models.StatusCancelled}, *stored)
 }
 
 // A bookkeeping failure that retrying cannot fix fails the run with it,

@@ -40,12 +40,12 @@ type LookupInput struct {
 	AttemptTimeout time.Duration
 }
 
-// LookupOutcome is the workflow's result. Status is models.ProfileOK,
-// ProfileFailed or ProfileSkipped; Attempts counts the attempts made
+// LookupOutcome is the workflow's result. Status is models.LookupOK,
+// LookupFailed or LookupSkipped; Attempts counts the attempts made
 // (0 when the lookup was skipped before any request); Error says why a
 // lookup failed or was skipped.
 type LookupOutcome struct {
-	Status   string
+	Status   models.LookupStatus
 	Attempts int
 	Error    string
 }
@@ -76,7 +76,7 @@ func Lookup(ctx workflow.Context, in LookupInput) (LookupOutcome, error) {
 		var res activities.LookupResult
 		err := workflow.ExecuteLocalActivity(actx, a.Lookup, attempt).Get(ctx, &res)
 		if err == nil {
-			return finishLookup(ctx, models.ProfileOK, i+1, "")
+			return finishLookup(ctx, models.LookupOK, i+1, "")
 		}
 		if ctx.Err() != nil {
 			return LookupOutcome{}, temporal.NewCanceledError()
@@ -86,7 +86,7 @@ func Lookup(ctx workflow.Context, in LookupInput) (LookupOutcome, error) {
 		switch {
 		case isApp && appErr.Type() == activities.ErrTypeEndpointUnavailable:
 			// The activity already marked the lookup skipped.
-			return finishLookup(ctx, models.ProfileSkipped, i, appErr.Message())
+			return finishLookup(ctx, models.LookupSkipped, i, appErr.Message())
 		case isApp && (appErr.Type() == activities.ErrTypeHTTP || appErr.Type() == activities.ErrTypeInvalidReply):
 			// The activity recorded the attempt, and on the final one the
 			// lookup's failure.
@@ -105,7 +105,7 @@ func Lookup(ctx workflow.Context, in LookupInput) (LookupOutcome, error) {
 			}
 		}
 	}
-	return finishLookup(ctx, models.ProfileFailed, lookupAttempts, lastErr)
+	return finishLookup(ctx, models.LookupFailed, lookupAttempts, lastErr)
 }
 
 // lookupLocalCtx bounds each local activity run by startToClose and all
@@ -127,7 +127,7 @@ func causeText(err error) string {
 	return err.Error()
 }
 
-func finishLookup(ctx workflow.Context, status string, attempts int, errText string) (LookupOutcome, error) {
+func finishLookup(ctx workflow.Context, status models.LookupStatus, attempts int, errText string) (LookupOutcome, error) {
 	setStatus(ctx, status)
 	return LookupOutcome{Status: status, Attempts: attempts, Error: errText}, nil
 }

@@ -39,6 +39,10 @@ type DeliveryFilter struct {
 // ErrBadCursor means the cursor was not produced by ListDeliveries.
 var ErrBadCursor = models.Invalid("cursor", "malformed pagination cursor")
 
+// errBadStatusFilter refuses a status filter that no delivery can have,
+// which would otherwise quietly list nothing.
+var errBadStatusFilter = models.Invalid("status", "must be "+models.JoinStatuses(models.DeliveryStatuses))
+
 // ListDeliveries returns one page, newest first, and the cursor of the next
 // page ("" on the last). Keyset pagination on (created_at, id) stays fast
 // and stable while new deliveries arrive.
@@ -51,6 +55,9 @@ func (s *Store) ListDeliveries(ctx context.Context, f DeliveryFilter) ([]models.
 		q = q.Where("event_type = ?", f.EventType)
 	}
 	if f.Status != "" {
+		if !f.Status.Valid() {
+			return nil, "", errBadStatusFilter
+		}
 		q = q.Where("status = ?", f.Status)
 	}
 	if !f.Since.IsZero() {

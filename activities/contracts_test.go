@@ -90,7 +90,7 @@ func TestLookupUsesTheTimeoutOfItsInput(t *testing.T) {
 // a final status as completed.
 func TestMarkDeliveryStoresAFinalStatus(t *testing.T) {
 	a, d := deliveryFixture(t, "http://127.0.0.1:1/unused")
-	if err := a.MarkDelivery(t.Context(), contracts.MarkDeliveryActivityInput{DeliveryID: d.ID, Status: models.StatusCancelled}); err != nil {
+	if err := a.MarkDelivery(t.Context(), contracts.MarkDeliveryActivityInput{DeliveryID: d.ID, Status: string(models.StatusCancelled)}); err != nil {
 		t.Fatal(err)
 	}
 	got, err := a.Store.DeliveryByID(t.Context(), d.ID)
@@ -114,7 +114,7 @@ func TestFailLookupRecordsTheReason(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if l.Status != models.ProfileFailed || l.Error != "lookup attempt did not complete" {
+	if l.Status != models.LookupFailed || l.Error != "lookup attempt did not complete" {
 		t.Fatalf("lookup status %q error %q", l.Status, l.Error)
 	}
 	e.mu.Lock()
@@ -146,7 +146,7 @@ func TestMarkDeliveryRefusesThePositionalFormOfAnOlderWorker(t *testing.T) {
 		t.Fatalf("row changed to %q (completed %v)", got.Status, got.CompletedAt)
 	}
 	// The struct form through the same path stores the status.
-	if _, err := env.ExecuteActivity("MarkDelivery", contracts.MarkDeliveryActivityInput{DeliveryID: d.ID, Status: models.StatusCancelled}); err != nil {
+	if _, err := env.ExecuteActivity("MarkDelivery", contracts.MarkDeliveryActivityInput{DeliveryID: d.ID, Status: string(models.StatusCancelled)}); err != nil {
 		t.Fatal(err)
 	}
 	if got, _ := a.Store.DeliveryByID(t.Context(), d.ID); got.Status != models.StatusCancelled {

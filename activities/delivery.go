@@ -202,6 +202,10 @@ func (a *Activities) MarkDelivery(ctx context.Context, in contracts.MarkDelivery
 		// MarkDeliveryActivityInput.UnmarshalJSON): the status is unknown.
 		return temporal.NewNonRetryableApplicationError("MarkDelivery input has no status (scheduled by an older worker with positional arguments)", contracts.ErrTypeIncompleteInput, nil)
 	}
-	done := in.Status != models.StatusPending && in.Status != models.StatusRetrying
-	return a.Store.SetDeliveryStatus(ctx, in.DeliveryID, in.Status, done)
+	status := models.DeliveryStatus(in.Status)
+	if !status.Valid() {
+		return temporal.NewNonRetryableApplicationError("MarkDelivery input has an unknown status", contracts.ErrTypeIncompleteInput, nil)
+	}
+	done := status != models.StatusPending && status != models.StatusRetrying
+	return a.Store.SetDeliveryStatus(ctx, in.DeliveryID, status, done)
 }

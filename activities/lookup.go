@@ -65,7 +65,7 @@ func (a *Activities) Lookup(ctx context.Context, in contracts.LookupActivityInpu
 		skip = "the conversation has no visitor ID"
 	}
 	if skip != "" {
-		if err := a.finishLookup(ctx, l, nil, models.ProfileSkipped, skip); err != nil {
+		if err := a.finishLookup(ctx, l, nil, models.LookupSkipped, skip); err != nil {
 			return contracts.LookupActivityResult{}, err
 		}
 		return contracts.LookupActivityResult{}, temporal.NewNonRetryableApplicationError(skip, contracts.ErrTypeEndpointUnavailable, nil)
@@ -109,12 +109,12 @@ func (a *Activities) Lookup(ctx context.Context, in contracts.LookupActivityInpu
 		}
 	}
 
-	status := models.ProfileOK
+	status := models.LookupOK
 	switch {
 	case profile == nil && in.Final:
-		status = models.ProfileFailed
+		status = models.LookupFailed
 	case profile == nil:
-		status = models.StatusRetrying
+		status = models.LookupRetrying
 	}
 	rec := o.Attempt(l.ID, in.Attempt, a.Now(), a.Settings.ResponseBodyLimit)
 	rec.Error = failText
@@ -129,9 +129,9 @@ func (a *Activities) Lookup(ctx context.Context, in contracts.LookupActivityInpu
 		}
 		switch {
 		case profile != nil:
-			return a.finishLookup(ctx, l, profile, models.ProfileOK, "")
+			return a.finishLookup(ctx, l, profile, models.LookupOK, "")
 		case in.Final:
-			return a.finishLookup(ctx, l, nil, models.ProfileFailed, failText)
+			return a.finishLookup(ctx, l, nil, models.LookupFailed, failText)
 		}
 		return nil
 	})
@@ -174,12 +174,12 @@ func (a *Activities) FailLookup(ctx context.Context, in contracts.FailLookupActi
 	if err != nil {
 		return fmt.Errorf("load lookup: %w", err)
 	}
-	return a.finishLookup(ctx, l, nil, models.ProfileFailed, in.Reason)
+	return a.finishLookup(ctx, l, nil, models.LookupFailed, in.Reason)
 }
 
 // finishLookup stores the outcome and tells the API, which pushes the
 // profile to operators.
-func (a *Activities) finishLookup(ctx context.Context, l models.Lookup, p *models.CustomerProfile, status, errText string) error {
+func (a *Activities) finishLookup(ctx context.Context, l models.Lookup, p *models.CustomerProfile, status models.LookupStatus, errText string) error {
 	if err := a.Store.FinishLookup(ctx, l.ID, p, status, errText); err != nil {
 		return fmt.Errorf("finish lookup: %w", err)
 	}

@@ -215,7 +215,7 @@ func TestLookupSuccess(t *testing.T) {
 		t.Fatalf("profile: %+v", p)
 	}
 	l := e.lookup(id)
-	if l.Status != models.ProfileOK || l.Attempts != 1 || l.CompletedAt == nil {
+	if l.Status != models.LookupOK || l.Attempts != 1 || l.CompletedAt == nil {
 		t.Fatalf("lookup: %+v", l)
 	}
 	attempts, _ := e.st.Attempts(t.Context(), id)
@@ -257,7 +257,7 @@ func TestLookupHTTPFailureThenFinal(t *testing.T) {
 	if appErr.Message() != "HTTP 503" {
 		t.Fatalf("message: %q", appErr.Message())
 	}
-	if l := e.lookup(id); l.Status != models.StatusRetrying || l.CompletedAt != nil || l.Attempts != 1 {
+	if l := e.lookup(id); l.Status != models.LookupRetrying || l.CompletedAt != nil || l.Attempts != 1 {
 		t.Fatalf("lookup after a non-final failure: %+v", l)
 	}
 	if p := e.profile(); p.Status != models.ProfilePending || p.Name != "Alice Johnson" {
@@ -269,7 +269,7 @@ func TestLookupHTTPFailureThenFinal(t *testing.T) {
 
 	_, err = e.run(id, 2, true)
 	appError(t, err, contracts.ErrTypeHTTP)
-	if l := e.lookup(id); l.Status != models.ProfileFailed || l.CompletedAt == nil || l.Attempts != 2 || l.Error != "HTTP 503" {
+	if l := e.lookup(id); l.Status != models.LookupFailed || l.CompletedAt == nil || l.Attempts != 2 || l.Error != "HTTP 503" {
 		t.Fatalf("lookup after the final failure: %+v", l)
 	}
 	p := e.profile()
@@ -369,7 +369,7 @@ func TestLookupSkippedWhenUnavailable(t *testing.T) {
 	if requests, _, _ := e.rcv.stats(); requests != 0 {
 		t.Fatalf("a disabled configuration must not be called: %d requests", requests)
 	}
-	if l := e.lookup(id); l.Status != models.ProfileSkipped || l.CompletedAt == nil || l.Attempts != 0 {
+	if l := e.lookup(id); l.Status != models.LookupSkipped || l.CompletedAt == nil || l.Attempts != 0 {
 		t.Fatalf("lookup: %+v", l)
 	}
 	if p := e.profile(); p.Status != models.ProfileSkipped || p.Error != "Backend Connect is disabled" {

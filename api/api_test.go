@@ -88,6 +88,7 @@ func TestBadInputGetsAJSONErrorAndLeavesNothing(t *testing.T) {
 		{"bad limit", "GET", "/v1/deliveries?limit=0", ``, 400, "invalid_request"},
 		{"bad cursor", "GET", "/v1/deliveries?cursor=bm90IGEgY3Vyc29y", ``, 400, "invalid_request"},
 		{"bad time", "GET", "/v1/deliveries?since=yesterday", ``, 400, "invalid_request"},
+		{"unknown status", "GET", "/v1/deliveries?status=done", ``, 400, "invalid_request"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

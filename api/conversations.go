@@ -43,7 +43,7 @@ type customerProfile struct {
 
 func viewCustomer(p models.CustomerProfile) customerView {
 	v := customerView{
-		ConversationID: p.ConversationID, VisitorID: p.VisitorID, Status: p.Status,
+		ConversationID: p.ConversationID, VisitorID: p.VisitorID, Status: string(p.Status),
 		FetchedAt: p.FetchedAt, Error: p.Error, UpdatedAt: p.UpdatedAt,
 	}
 	if p.FetchedAt != nil {
@@ -66,7 +66,7 @@ type lookupView struct {
 
 func viewLookup(l models.Lookup) lookupView {
 	return lookupView{
-		ID: l.ID, ConversationID: l.ConversationID, Trigger: l.Trigger, Status: l.Status, Attempts: l.Attempts,
+		ID: l.ID, ConversationID: l.ConversationID, Trigger: l.Trigger, Status: string(l.Status), Attempts: l.Attempts,
 		Error: l.Error, CompletedAt: l.CompletedAt, WorkflowID: contracts.LookupWorkflowID(l.ID), CreatedAt: l.CreatedAt,
 	}
 }

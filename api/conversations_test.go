@@ -44,7 +44,7 @@ func TestCustomerEventsSeeLookupsFinishedElsewhere(t *testing.T) {
 		t.Fatal(err)
 	}
 	conv := &models.Conversation{ID: "conv_1", OrgID: org.Org.ID, VisitorID: "v1"}
-	lookup := &models.Lookup{ID: "lkp_1", OrgID: org.Org.ID, ConversationID: conv.ID, Trigger: models.TriggerFirstMessage, Status: models.ProfilePending}
+	lookup := &models.Lookup{ID: "lkp_1", OrgID: org.Org.ID, ConversationID: conv.ID, Trigger: models.TriggerFirstMessage, Status: models.LookupPending}
 	profile := &models.CustomerProfile{ConversationID: conv.ID, OrgID: org.Org.ID, VisitorID: "v1", Status: models.ProfilePending}
 	if err := st.CreateConversationWithMessage(ctx, conv, nil, nil, profile, lookup); err != nil {
 		t.Fatal(err)
@@ -86,16 +86,16 @@ func TestCustomerEventsSeeLookupsFinishedElsewhere(t *testing.T) {
 		t.Fatalf("stream ended: %v", sc.Err())
 		return customerView{}
 	}
-	if v := nextProfile(); v.Status != models.ProfilePending {
+	if v := nextProfile(); v.Status != string(models.ProfilePending) {
 		t.Fatalf("initial event: %+v", v)
 	}
 	time.Sleep(250 * time.Millisecond) // a few idle ticks: nothing changed, nothing sent
 	// Finished "in another process": straight in the store, no hub publish.
-	if err := st.FinishLookup(ctx, "lkp_1", &models.CustomerProfile{Name: "Ada"}, models.ProfileOK, ""); err != nil {
+	if err := st.FinishLookup(ctx, "lkp_1", &models.CustomerProfile{Name: "Ada"}, models.LookupOK, ""); err != nil {
 		t.Fatal(err)
 	}
 	v := nextProfile()
-	if v.Status != models.ProfileOK || v.Profile == nil || v.Profile.Name != "Ada" {
+	if v.Status != string(models.ProfileOK) || v.Profile == nil || v.Profile.Name != "Ada" {
 		t.Fatalf("event after the remote lookup: %+v", v)
 	}
 	if keepalives < 2 {

@@ -18,7 +18,7 @@ type deliveryHandlers struct{ svc *service.Deliveries }
 func (s deliveryHandlers) listDeliveries(c *gin.Context) error {
 	f := service.DeliveryFilter{
 		OrgID: principal(c).OrgID, WebhookID: c.Query("webhook_id"), EventType: c.Query("event_type"),
-		Status: c.Query("status"), Cursor: c.Query("cursor"),
+		Status: models.DeliveryStatus(c.Query("status")), Cursor: c.Query("cursor"),
 	}
 	var err error
 	if f.Since, err = queryTime(c, "since"); err != nil {

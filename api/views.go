@@ -55,7 +55,7 @@ type deliveryView struct {
 
 func viewDelivery(d models.Delivery) deliveryView {
 	return deliveryView{
-		ID: d.ID, EventID: d.EventID, WebhookID: d.WebhookID, EventType: d.EventType, Status: d.Status,
+		ID: d.ID, EventID: d.EventID, WebhookID: d.WebhookID, EventType: d.EventType, Status: string(d.Status),
 		Attempts: d.Attempts, LastStatusCode: d.LastStatusCode, LastError: d.LastError,
 		NextAttemptAt: d.NextAttemptAt, CompletedAt: d.CompletedAt, WorkflowID: contracts.DeliveryWorkflowID(d.ID),
 		CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt,

@@ -50,20 +50,12 @@ type Message struct {
 	CreatedAt      time.Time `gorm:"not null"`
 }
 
-// Customer profile statuses.
-const (
-	ProfilePending = "pending"
-	ProfileOK      = "ok"
-	ProfileFailed  = "failed"
-	ProfileSkipped = "skipped"
-)
-
 // CustomerProfile is what the customer's backend said about a visitor.
 type CustomerProfile struct {
 	ConversationID string         `gorm:"primaryKey;size:40"`
 	OrgID          string         `gorm:"size:40;not null"`
 	VisitorID      string         `gorm:"size:200"`
-	Status         string         `gorm:"size:16;not null"`
+	Status         ProfileStatus  `gorm:"size:16;not null"`
 	Name           string         `gorm:"size:500"`
 	Email          string         `gorm:"size:500"`
 	Plan           string         `gorm:"size:200"`
@@ -82,13 +74,13 @@ const (
 // Lookup is one customer lookup workflow run: its attempts are Attempt rows
 // whose ParentID is the lookup ID.
 type Lookup struct {
-	ID             string `gorm:"primaryKey;size:40"`
-	OrgID          string `gorm:"size:40;not null;index"`
-	ConversationID string `gorm:"size:40;not null;index"`
-	Trigger        string `gorm:"size:16;not null"`
-	Status         string `gorm:"size:16;not null"`
-	Attempts       int    `gorm:"not null"`
-	Error          string `gorm:"size:1000"`
+	ID             string       `gorm:"primaryKey;size:40"`
+	OrgID          string       `gorm:"size:40;not null;index"`
+	ConversationID string       `gorm:"size:40;not null;index"`
+	Trigger        string       `gorm:"size:16;not null"`
+	Status         LookupStatus `gorm:"size:16;not null"`
+	Attempts       int          `gorm:"not null"`
+	Error          string       `gorm:"size:1000"`
 	CompletedAt    *time.Time
 	// SweptAt: see Delivery.SweptAt.
 	SweptAt   *time.Time

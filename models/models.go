@@ -101,26 +101,17 @@ type Event struct {
 	CreatedAt      time.Time `gorm:"not null;index"`
 }
 
-// Delivery statuses.
-const (
-	StatusPending   = "pending"
-	StatusRetrying  = "retrying"
-	StatusSucceeded = "succeeded"
-	StatusFailed    = "failed"
-	StatusCancelled = "cancelled"
-)
-
 // Delivery is one event sent to one endpoint: its own Temporal workflow.
 type Delivery struct {
-	ID             string `gorm:"primaryKey;size:40"`
-	OrgID          string `gorm:"size:40;not null;index:idx_delivery_org_created,priority:1"`
-	EventID        string `gorm:"size:40;not null;index"`
-	WebhookID      string `gorm:"size:40;not null;index"`
-	EventType      string `gorm:"size:100;not null"`
-	Status         string `gorm:"size:16;not null;index"`
-	Attempts       int    `gorm:"not null"`
-	LastStatusCode int    `gorm:"not null"`
-	LastError      string `gorm:"size:1000"`
+	ID             string         `gorm:"primaryKey;size:40"`
+	OrgID          string         `gorm:"size:40;not null;index:idx_delivery_org_created,priority:1"`
+	EventID        string         `gorm:"size:40;not null;index"`
+	WebhookID      string         `gorm:"size:40;not null;index"`
+	EventType      string         `gorm:"size:100;not null"`
+	Status         DeliveryStatus `gorm:"size:16;not null;index"`
+	Attempts       int            `gorm:"not null"`
+	LastStatusCode int            `gorm:"not null"`
+	LastError      string         `gorm:"size:1000"`
 	NextAttemptAt  *time.Time
 	CompletedAt    *time.Time
 	// SweptAt is when the sweeper handed the row to Temporal (started its

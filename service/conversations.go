@@ -103,7 +103,7 @@ func (s *Conversations) RefreshCustomer(ctx context.Context, orgID, conversation
 	}
 	l := models.Lookup{
 		ID: models.NewID("lkp"), OrgID: orgID, ConversationID: conv.ID,
-		Trigger: models.TriggerRefresh, Status: models.ProfilePending, CreatedAt: store.Now(),
+		Trigger: models.TriggerRefresh, Status: models.LookupPending, CreatedAt: store.Now(),
 	}
 	if err := s.st.CreateLookup(ctx, &l); err != nil {
 		return RefreshResult{}, err

@@ -19,7 +19,7 @@ type deliveryStore interface {
 	GetDelivery(ctx context.Context, orgID, id string) (models.Delivery, error)
 	Attempts(ctx context.Context, parentID string) ([]models.Attempt, error)
 	WebhookByID(ctx context.Context, id string) (models.Webhook, error)
-	SetDeliveryStatus(ctx context.Context, id, status string, completed bool) error
+	SetDeliveryStatus(ctx context.Context, id string, status models.DeliveryStatus, completed bool) error
 }
 
 // Deliveries owns the delivery log: listing, inspecting, retrying and
@@ -36,7 +36,7 @@ type DeliveryFilter struct {
 	OrgID     string
 	WebhookID string
 	EventType string
-	Status    string
+	Status    models.DeliveryStatus
 	Since     time.Time
 	Until     time.Time
 	Limit     int

@@ -54,7 +54,7 @@ func (s *deliveryStarter) start(ctx context.Context, d models.Delivery, w models
 		WorkflowExecutionErrorWhenAlreadyStarted: true,
 		TypedSearchAttributes: temporal.NewSearchAttributes(
 			contracts.AttrOrg.ValueSet(d.OrgID), contracts.AttrEndpoint.ValueSet(d.WebhookID),
-			contracts.AttrEventType.ValueSet(d.EventType), contracts.AttrStatus.ValueSet(models.StatusPending)),
+			contracts.AttrEventType.ValueSet(d.EventType), contracts.AttrStatus.ValueSet(string(models.StatusPending))),
 	}, contracts.DeliveryWorkflow, contracts.DeliveryWorkflowInput{
 		DeliveryID: d.ID, Schedule: schedule, FirstAttempt: firstAttempt, AttemptTimeout: s.set.AttemptTimeout,
 	})
@@ -71,7 +71,7 @@ func alreadyStarted(err error) bool {
 
 // lookupFinisher is what lookupStarter writes when a start fails.
 type lookupFinisher interface {
-	FinishLookup(ctx context.Context, lookupID string, profile *models.CustomerProfile, status, errText string) error
+	FinishLookup(ctx context.Context, lookupID string, profile *models.CustomerProfile, status models.LookupStatus, errText string) error
 }
 
 // lookupStarter starts customer lookup workflows and records the ones
@@ -100,7 +100,7 @@ func (s *lookupStarter) start(ctx context.Context, l models.Lookup) (client.Work
 		// not a run handed back as if it had just started.
 		WorkflowExecutionErrorWhenAlreadyStarted: true,
 		TypedSearchAttributes: temporal.NewSearchAttributes(
-			contracts.AttrOrg.ValueSet(l.OrgID), contracts.AttrStatus.ValueSet(models.StatusPending)),
+			contracts.AttrOrg.ValueSet(l.OrgID), contracts.AttrStatus.ValueSet(string(models.LookupPending))),
 	}, contracts.LookupWorkflow, contracts.LookupWorkflowInput{LookupID: l.ID, AttemptTimeout: s.set.AttemptTimeout})
 }
 
@@ -111,7 +111,7 @@ func (s *lookupStarter) failUnstarted(ctx context.Context, l models.Lookup, star
 	s.log.Warn("customer lookup could not start", "lookup", l.ID, "err", startErr)
 	ctx, cancel := withDeadline(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	if err := s.st.FinishLookup(ctx, l.ID, nil, models.ProfileFailed, "the lookup could not be started; use Refresh to try again"); err != nil {
+	if err := s.st.FinishLookup(ctx, l.ID, nil, models.LookupFailed, "the lookup could not be started; use Refresh to try again"); err != nil {
 		s.log.Error("could not record the lookup's failure", "lookup", l.ID, "err", err)
 		return
 	}

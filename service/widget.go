@@ -101,7 +101,7 @@ func (s *Widget) PostWidgetMessage(ctx context.Context, orgID string, in WidgetM
 			profile.Status = models.ProfilePending
 			lookup = &models.Lookup{
 				ID: models.NewID("lkp"), OrgID: orgID, ConversationID: conv.ID,
-				Trigger: models.TriggerFirstMessage, Status: models.ProfilePending, CreatedAt: now,
+				Trigger: models.TriggerFirstMessage, Status: models.LookupPending, CreatedAt: now,
 			}
 		}
 	}

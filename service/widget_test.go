@@ -60,7 +60,7 @@ func TestLookupThatCannotStartIsFinishedAsFailed(t *testing.T) {
 		t.Fatalf("profile: %+v %v", p, err)
 	}
 	l, _, err := svc.Conversations.GetLookup(ctx, orgID, res.LookupID)
-	if err != nil || l.Status != models.ProfileFailed || l.CompletedAt == nil {
+	if err != nil || l.Status != models.LookupFailed || l.CompletedAt == nil {
 		t.Fatalf("lookup: %+v %v", l, err)
 	}
 
@@ -76,7 +76,7 @@ func TestLookupThatCannotStartIsFinishedAsFailed(t *testing.T) {
 		t.Fatal("no notification for the failed refresh")
 	}
 	ls, _ := svc.Conversations.ListLookups(ctx, orgID, res.ConversationID)
-	if len(ls) != 2 || ls[0].Status != models.ProfileFailed {
+	if len(ls) != 2 || ls[0].Status != models.LookupFailed {
 		t.Fatalf("lookups: %+v", ls)
 	}
 }

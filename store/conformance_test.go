@@ -12,7 +12,7 @@ import (
 )
 
 // conform runs one conformance case against every store implementation
-// (forEachBackend in backendconnect_test.go: SQLite and PostgreSQL).
+// (forEachBackend in store_test.go: SQLite and PostgreSQL).
 func conform(t *testing.T, name string, fn func(t *testing.T, st *store.Store)) {
 	t.Run(name, func(t *testing.T) { forEachBackend(t, fn) })
 }
@@ -187,6 +187,16 @@ func TestStoreConformance(t *testing.T) {
 		ds, _, _ := st.ListDeliveries(t.Context(), store.DeliveryFilter{OrgID: org.ID, Limit: 10, Status: models.StatusSucceeded})
 		if len(ds) != 1 {
 			t.Fatalf("status filter: %d", len(ds))
+		}
+		if ds, _, err := st.ListDeliveries(t.Context(), store.DeliveryFilter{OrgID: org.ID, Limit: 10, Status: models.StatusPending}); err != nil || len(ds) != 4 {
+			t.Fatalf("pending filter: %d %v", len(ds), err)
+		}
+		// A status no delivery can have is bad input, not an empty page.
+		var verr *models.ValidationError
+		_, _, err = st.ListDeliveries(t.Context(), store.DeliveryFilter{OrgID: org.ID, Limit: 10, Status: "done"})
+		if !errors.As(err, &verr) || verr.Field != "status" || verr.Code != "invalid_request" ||
+			verr.Message != "must be pending, retrying, succeeded, failed or cancelled" {
+			t.Fatalf("unknown status filter: %v", err)
 		}
 		ds, _, _ = st.ListDeliveries(t.Context(), store.DeliveryFilter{OrgID: org.ID, Limit: 10, Since: base.Add(3 * time.Second)})
 		if len(ds) != 2 {

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"github.com/switchboardhq/switchboard/models"
 )
@@ -29,7 +28,7 @@ type DeliveryFilter struct {
 	OrgID     string
 	WebhookID string
 	EventType string
-	Status    string
+	Status    models.DeliveryStatus
 	Since     time.Time
 	Until     time.Time
 	Limit     int
@@ -39,6 +38,10 @@ type DeliveryFilter struct {
 
 // ErrBadCursor means the cursor was not produced by ListDeliveries.
 var ErrBadCursor = models.Invalid("cursor", "malformed pagination cursor")
+
+// errBadStatusFilter refuses a status filter that no delivery can have,
+// which would otherwise quietly list nothing.
+var errBadStatusFilter = models.Invalid("status", "must be "+models.JoinStatuses(models.DeliveryStatuses))
 
 // ListDeliveries returns one page, newest first, and the cursor of the next
 // page ("" on the last). Keyset pagination on (created_at, id) stays fast
@@ -52,6 +55,9 @@ func (s *Store) ListDeliveries(ctx context.Context, f DeliveryFilter) ([]models.
 		q = q.Where("event_type = ?", f.EventType)
 	}
 	if f.Status != "" {
+		if !f.Status.Valid() {
+			return nil, "", errBadStatusFilter
+		}
 		q = q.Where("status = ?", f.Status)
 	}
 	if !f.Since.IsZero() {
@@ -99,7 +105,7 @@ func decodeCursor(c string) (time.Time, string, error) {
 
 // DeliveryUpdate is the delivery state after an attempt.
 type DeliveryUpdate struct {
-	Status         string
+	Status         models.DeliveryStatus
 	LastStatusCode int
 	LastError      string
 	NextAttemptAt  *time.Time
@@ -126,16 +132,9 @@ func (s *Store) RecordAttempt(ctx context.Context, a *models.Attempt, u Delivery
 	}))
 }
 
-func upsertAttempt(tx *gorm.DB, a *models.Attempt) error {
-	return tx.Clauses(clause.OnConflict{
-		Columns:   []clause.Column{{Name: "parent_id"}, {Name: "number"}},
-		DoUpdates: clause.AssignmentColumns([]string{"url", "request_headers", "response_status", "response_body", "duration_micros", "error", "created_at"}),
-	}).Create(a).Error
-}
-
 // SetDeliveryStatus changes only the status, e.g. to cancelled or back to
 // pending when an operator re-drives a finished delivery.
-func (s *Store) SetDeliveryStatus(ctx context.Context, id, status string, completed bool) error {
+func (s *Store) SetDeliveryStatus(ctx context.Context, id string, status models.DeliveryStatus, completed bool) error {
 	fields := map[string]any{"status": status, "updated_at": Now(), "next_attempt_at": nil}
 	if completed {
 		fields["completed_at"] = Now()
@@ -143,13 +142,6 @@ func (s *Store) SetDeliveryStatus(ctx context.Context, id, status string, comple
 		fields["completed_at"] = nil
 	}
 	return translate(s.db.WithContext(ctx).Model(&models.Delivery{}).Where("id = ?", id).Updates(fields).Error)
-}
-
-// Attempts lists the attempts of a delivery or lookup in order.
-func (s *Store) Attempts(ctx context.Context, parentID string) ([]models.Attempt, error) {
-	var out []models.Attempt
-	err := s.db.WithContext(ctx).Where("parent_id = ?", parentID).Order("number").Find(&out).Error
-	return out, translate(err)
 }
 
 // Undispatched lists pending deliveries created before olderThan that have
@@ -166,16 +158,4 @@ func (s *Store) Undispatched(ctx context.Context, olderThan time.Time, limit int
 // so Undispatched skips them from now on.
 func (s *Store) MarkSwept(ctx context.Context, ids []string) error {
 	return s.markSwept(ctx, &models.Delivery{}, ids)
-}
-
-// MarkLookupsSwept is MarkSwept for customer lookups (StrandedLookups).
-func (s *Store) MarkLookupsSwept(ctx context.Context, ids []string) error {
-	return s.markSwept(ctx, &models.Lookup{}, ids)
-}
-
-func (s *Store) markSwept(ctx context.Context, model any, ids []string) error {
-	if len(ids) == 0 {
-		return nil
-	}
-	return translate(s.db.WithContext(ctx).Model(model).Where("id IN ?", ids).Update("swept_at", Now()).Error)
 }

@@ -7,11 +7,11 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"time"
+	"unicode/utf8"
 
 	"github.com/glebarez/sqlite"
 	"gorm.io/driver/postgres"
@@ -132,24 +132,30 @@ func (s *Store) Ping(ctx context.Context) error {
 // PostgreSQL's precision, so values read back compare equal to values written.
 func Now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
 
-// translate maps GORM's translated errors onto domain errors. Connection
-// failures and unstorable text were already mapped by translatingDialector
-// when GORM recorded the error.
-func translate(err error) error {
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, gorm.ErrRecordNotFound):
-		return models.ErrNotFound
-	case errors.Is(err, gorm.ErrDuplicatedKey):
-		return fmt.Errorf("%w: %v", models.ErrConflict, err)
-	}
-	return err
-}
-
 // first loads one row or returns models.ErrNotFound.
 func first[T any](ctx context.Context, db *gorm.DB, query string, args ...any) (T, error) {
 	var v T
 	err := db.WithContext(ctx).Where(query, args...).Take(&v).Error
 	return v, translate(err)
+}
+
+// maxErrorText is the size of every error column (varchar(1000)).
+const maxErrorText = 1000
+
+// clip shortens s to at most n characters without splitting a UTF-8
+// sequence, so it fits a varchar(n) column on PostgreSQL.
+func clip(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n])
+}
+
+// markSwept stamps swept_at on the given deliveries or lookups (model
+// says which table), which takes them out of the sweeper's queries.
+func (s *Store) markSwept(ctx context.Context, model any, ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	return translate(s.db.WithContext(ctx).Model(model).Where("id IN ?", ids).Update("swept_at", Now()).Error)
 }

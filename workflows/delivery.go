@@ -62,7 +62,7 @@ func Delivery(ctx workflow.Context, in contracts.DeliveryWorkflowInput) (contrac
 			if !isHTTP {
 				// The attempt never got to record itself (e.g. it timed out).
 				if err := markDelivery(ctx, v, in.DeliveryID, models.StatusFailed); err != nil {
-					return contracts.DeliveryWorkflowResult{Status: models.StatusFailed, Attempts: i + 1}, err
+					return contracts.DeliveryWorkflowResult{Status: string(models.StatusFailed), Attempts: i + 1}, err
 				}
 			}
 			return finish(ctx, models.StatusFailed, i+1)
@@ -122,8 +122,8 @@ const (
 // fails (a non-retryable error), the run fails with that error so the
 // mismatch shows in the Web UI and the log instead of a delivery left
 // "retrying" in the database under a run that claims to be done.
-func markDelivery(ctx workflow.Context, v workflow.Version, deliveryID, status string) error {
-	err := workflow.ExecuteActivity(bookkeepingCtx(ctx), a.MarkDelivery, contracts.MarkDeliveryActivityInput{DeliveryID: deliveryID, Status: status}).Get(ctx, nil)
+func markDelivery(ctx workflow.Context, v workflow.Version, deliveryID string, status models.DeliveryStatus) error {
+	err := workflow.ExecuteActivity(bookkeepingCtx(ctx), a.MarkDelivery, contracts.MarkDeliveryActivityInput{DeliveryID: deliveryID, Status: string(status)}).Get(ctx, nil)
 	if err == nil || v < versionCorrectness {
 		return nil // runs recorded before the version ignored the error
 	}
@@ -155,19 +155,19 @@ func cancelled(ctx workflow.Context, v workflow.Version, deliveryID string, atte
 	// The workflow context is cancelled; bookkeeping needs one that is not.
 	dctx, _ := workflow.NewDisconnectedContext(ctx)
 	if err := markDelivery(dctx, v, deliveryID, models.StatusCancelled); err != nil {
-		return contracts.DeliveryWorkflowResult{Status: models.StatusCancelled, Attempts: attempts}, err
+		return contracts.DeliveryWorkflowResult{Status: string(models.StatusCancelled), Attempts: attempts}, err
 	}
 	setStatus(dctx, models.StatusCancelled)
-	return contracts.DeliveryWorkflowResult{Status: models.StatusCancelled, Attempts: attempts}, temporal.NewCanceledError()
+	return contracts.DeliveryWorkflowResult{Status: string(models.StatusCancelled), Attempts: attempts}, temporal.NewCanceledError()
 }
 
-func finish(ctx workflow.Context, status string, attempts int) (contracts.DeliveryWorkflowResult, error) {
+func finish(ctx workflow.Context, status models.DeliveryStatus, attempts int) (contracts.DeliveryWorkflowResult, error) {
 	setStatus(ctx, status)
-	return contracts.DeliveryWorkflowResult{Status: status, Attempts: attempts}, nil
+	return contracts.DeliveryWorkflowResult{Status: string(status), Attempts: attempts}, nil
 }
 
 // setStatus keeps the SwitchboardStatus search attribute current so the Web
 // UI can filter runs by outcome.
-func setStatus(ctx workflow.Context, status string) {
-	_ = workflow.UpsertTypedSearchAttributes(ctx, contracts.AttrStatus.ValueSet(status))
+func setStatus[S models.DeliveryStatus | models.LookupStatus](ctx workflow.Context, status S) {
+	_ = workflow.UpsertTypedSearchAttributes(ctx, contracts.AttrStatus.ValueSet(string(status)))
 }

@@ -28,7 +28,7 @@ func (s *deliverySuite) TestRetryNowDuringAnAttemptDoesNotSkipTheNextWait() {
 			return contracts.DeliverActivityResult{StatusCode: 200}, nil
 		})
 	res := s.run(contracts.DeliveryWorkflowInput{DeliveryID: "dlv_9", Schedule: []time.Duration{time.Hour, 2 * time.Hour}, AttemptTimeout: time.Second})
-	s.Equal(contracts.DeliveryWorkflowResult{Status: models.StatusSucceeded, Attempts: 3}, res)
+	s.Equal(contracts.DeliveryWorkflowResult{Status: string(models.StatusSucceeded), Attempts: 3}, res)
 	s.Equal([]time.Duration{time.Hour, 2 * time.Hour}, s.gaps())
 }
 
@@ -62,8 +62,8 @@ func (s *deliverySuite) TestExhaustedDeliveryStatusIsStoredAfterAnOutage() {
 	stored := s.markFailing(longOutage)
 	s.answer(errors.New("worker lost"))
 	res := s.run(contracts.DeliveryWorkflowInput{DeliveryID: "dlv_10", AttemptTimeout: time.Second})
-	s.Equal(contracts.DeliveryWorkflowResult{Status: models.StatusFailed, Attempts: 1}, res)
-	s.Equal([]string{models.StatusFailed}, *stored)
+	s.Equal(contracts.DeliveryWorkflowResult{Status: string(models.StatusFailed), Attempts: 1}, res)
+	s.Equal([]string{string(models.StatusFailed)}, *stored)
 }
 
 func (s *deliverySuite) TestCancelledDeliveryStatusIsStoredAfterAnOutage() {
@@ -74,7 +74,7 @@ func (s *deliverySuite) TestCancelledDeliveryStatusIsStoredAfterAnOutage() {
 	s.True(s.env.IsWorkflowCompleted())
 	var canceled *temporal.CanceledError
 	s.True(errors.As(s.env.GetWorkflowError(), &canceled), "got %v", s.env.GetWorkflowError())
-	s.Equal([]string{models.StatusCancelled}, *stored)
+	s.Equal([]string{string(models.StatusCancelled)}, *stored)
 }
 
 // A bookkeeping failure that retrying cannot fix fails the run with it,

@@ -49,7 +49,7 @@ func TestUnrecordedOutcomeIsRecordedNotResent(t *testing.T) {
 	require.NoError(t, env.GetWorkflowError())
 	var res contracts.DeliveryWorkflowResult
 	require.NoError(t, env.GetWorkflowResult(&res))
-	require.Equal(t, contracts.DeliveryWorkflowResult{Status: models.StatusSucceeded, Attempts: 2}, res)
+	require.Equal(t, contracts.DeliveryWorkflowResult{Status: string(models.StatusSucceeded), Attempts: 2}, res)
 	require.Len(t, recorded, 1)
 	require.Equal(t, contracts.DeliveryOutcome{DeliveryID: "dlv_1", Attempt: 1, NextDelay: 5 * time.Second, StatusCode: 500, Error: "HTTP 500"}, recorded[0])
 	require.Len(t, delivers, 2, "attempt 1 is sent once, then attempt 2")

@@ -78,7 +78,7 @@ func (s *deliverySuite) gaps() []time.Duration {
 func (s *deliverySuite) TestFirstAttemptSucceeds() {
 	s.answer(nil)
 	res := s.run(contracts.DeliveryWorkflowInput{DeliveryID: "dlv_1", Schedule: contracts.DefaultDeliverySchedule, AttemptTimeout: 30 * time.Second})
-	s.Equal(contracts.DeliveryWorkflowResult{Status: models.StatusSucceeded, Attempts: 1}, res)
+	s.Equal(contracts.DeliveryWorkflowResult{Status: string(models.StatusSucceeded), Attempts: 1}, res)
 	s.Require().Len(s.calls, 1)
 	s.Equal(contracts.DeliverActivityInput{DeliveryID: "dlv_1", Attempt: 1, NextDelay: 5 * time.Second, Timeout: 30 * time.Second}, s.calls[0].in)
 }
@@ -109,7 +109,7 @@ func (s *deliverySuite) TestRetriesFollowTheDefaultScheduleThenFail() {
 	}
 	s.answer(fails...)
 	res := s.run(contracts.DeliveryWorkflowInput{DeliveryID: "dlv_2", Schedule: contracts.DefaultDeliverySchedule, AttemptTimeout: 30 * time.Second})
-	s.Equal(contracts.DeliveryWorkflowResult{Status: models.StatusFailed, Attempts: 8}, res)
+	s.Equal(contracts.DeliveryWorkflowResult{Status: string(models.StatusFailed), Attempts: 8}, res)
 	s.Equal(contracts.DefaultDeliverySchedule, s.gaps())
 	s.True(s.calls[7].in.Final)
 	for i, c := range s.calls {
@@ -120,7 +120,7 @@ func (s *deliverySuite) TestRetriesFollowTheDefaultScheduleThenFail() {
 func (s *deliverySuite) TestSucceedsOnThirdAttemptWithCustomSchedule() {
 	s.answer(httpFail(0), httpFail(0), nil)
 	res := s.run(contracts.DeliveryWorkflowInput{DeliveryID: "dlv_3", Schedule: []time.Duration{time.Second, time.Minute, time.Hour}, AttemptTimeout: time.Second})
-	s.Equal(contracts.DeliveryWorkflowResult{Status: models.StatusSucceeded, Attempts: 3}, res)
+	s.Equal(contracts.DeliveryWorkflowResult{Status: string(models.StatusSucceeded), Attempts: 3}, res)
 	s.Equal([]time.Duration{time.Second, time.Minute}, s.gaps())
 }
 
@@ -135,7 +135,7 @@ func (s *deliverySuite) TestRetryAfterStretchesTheWait() {
 func (s *deliverySuite) TestGoneStopsRetries() {
 	s.answer(temporal.NewNonRetryableApplicationError("410", contracts.ErrTypeGone, nil))
 	res := s.run(contracts.DeliveryWorkflowInput{DeliveryID: "dlv_5", Schedule: contracts.DefaultDeliverySchedule, AttemptTimeout: time.Second})
-	s.Equal(contracts.DeliveryWorkflowResult{Status: models.StatusFailed, Attempts: 1}, res)
+	s.Equal(contracts.DeliveryWorkflowResult{Status: string(models.StatusFailed), Attempts: 1}, res)
 	s.Len(s.calls, 1)
 }
 
@@ -155,12 +155,12 @@ func (s *deliverySuite) TestCancelDuringWaitMarksCancelled() {
 	var canceled *temporal.CanceledError
 	s.True(errors.As(s.env.GetWorkflowError(), &canceled), "got %v", s.env.GetWorkflowError())
 	s.Len(s.calls, 1)
-	s.env.AssertCalled(s.T(), "MarkDelivery", mock.Anything, contracts.MarkDeliveryActivityInput{DeliveryID: "dlv_7", Status: models.StatusCancelled})
+	s.env.AssertCalled(s.T(), "MarkDelivery", mock.Anything, contracts.MarkDeliveryActivityInput{DeliveryID: "dlv_7", Status: string(models.StatusCancelled)})
 }
 
 func (s *deliverySuite) TestTimedOutFinalAttemptIsMarkedFailed() {
 	s.answer(errors.New("worker lost"))
 	res := s.run(contracts.DeliveryWorkflowInput{DeliveryID: "dlv_8", AttemptTimeout: time.Second})
-	s.Equal(contracts.DeliveryWorkflowResult{Status: models.StatusFailed, Attempts: 1}, res)
-	s.env.AssertCalled(s.T(), "MarkDelivery", mock.Anything, contracts.MarkDeliveryActivityInput{DeliveryID: "dlv_8", Status: models.StatusFailed})
+	s.Equal(contracts.DeliveryWorkflowResult{Status: string(models.StatusFailed), Attempts: 1}, res)
+	s.env.AssertCalled(s.T(), "MarkDelivery", mock.Anything, contracts.MarkDeliveryActivityInput{DeliveryID: "dlv_8", Status: string(models.StatusFailed)})
 }

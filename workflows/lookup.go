@@ -52,7 +52,7 @@ func Lookup(ctx workflow.Context, in contracts.LookupWorkflowInput) (contracts.L
 		var res contracts.LookupActivityResult
 		err := workflow.ExecuteLocalActivity(actx, a.Lookup, attempt).Get(ctx, &res)
 		if err == nil {
-			return finishLookup(ctx, models.ProfileOK, i+1, "")
+			return finishLookup(ctx, models.LookupOK, i+1, "")
 		}
 		if ctx.Err() != nil {
 			return contracts.LookupWorkflowResult{}, temporal.NewCanceledError()
@@ -62,7 +62,7 @@ func Lookup(ctx workflow.Context, in contracts.LookupWorkflowInput) (contracts.L
 		switch {
 		case isApp && appErr.Type() == contracts.ErrTypeEndpointUnavailable:
 			// The activity already marked the lookup skipped.
-			return finishLookup(ctx, models.ProfileSkipped, i, appErr.Message())
+			return finishLookup(ctx, models.LookupSkipped, i, appErr.Message())
 		case isApp && (appErr.Type() == contracts.ErrTypeHTTP || appErr.Type() == contracts.ErrTypeInvalidReply):
 			// The activity recorded the attempt, and on the final one the
 			// lookup's failure.
@@ -81,7 +81,7 @@ func Lookup(ctx workflow.Context, in contracts.LookupWorkflowInput) (contracts.L
 			}
 		}
 	}
-	return finishLookup(ctx, models.ProfileFailed, lookupAttempts, lastErr)
+	return finishLookup(ctx, models.LookupFailed, lookupAttempts, lastErr)
 }
 
 // lookupLocalCtx bounds each local activity run by startToClose and all
@@ -103,7 +103,7 @@ func causeText(err error) string {
 	return err.Error()
 }
 
-func finishLookup(ctx workflow.Context, status string, attempts int, errText string) (contracts.LookupWorkflowResult, error) {
+func finishLookup(ctx workflow.Context, status models.LookupStatus, attempts int, errText string) (contracts.LookupWorkflowResult, error) {
 	setStatus(ctx, status)
-	return contracts.LookupWorkflowResult{Status: status, Attempts: attempts, Error: errText}, nil
+	return contracts.LookupWorkflowResult{Status: string(status), Attempts: attempts, Error: errText}, nil
 }

@@ -81,9 +81,9 @@ func (s *lookupSuite) run(id string) contracts.LookupWorkflowResult {
 
 func (s *lookupSuite) TestSucceedsFirstTry() {
 	s.answer(nil)
-	s.expectStatus(models.ProfileOK)
+	s.expectStatus(string(models.ProfileOK))
 	out := s.run("lkp_1")
-	s.Equal(contracts.LookupWorkflowResult{Status: models.ProfileOK, Attempts: 1}, out)
+	s.Equal(contracts.LookupWorkflowResult{Status: string(models.ProfileOK), Attempts: 1}, out)
 	s.Require().Len(s.calls, 1)
 	s.Equal(contracts.LookupActivityInput{LookupID: "lkp_1", Attempt: 1, Timeout: 7 * time.Second}, s.calls[0].in)
 	s.Empty(s.fails)
@@ -91,9 +91,9 @@ func (s *lookupSuite) TestSucceedsFirstTry() {
 
 func (s *lookupSuite) TestFailsThenSucceeds() {
 	s.answer(lookupHTTPFail("HTTP 502"), nil)
-	s.expectStatus(models.ProfileOK)
+	s.expectStatus(string(models.ProfileOK))
 	out := s.run("lkp_2")
-	s.Equal(contracts.LookupWorkflowResult{Status: models.ProfileOK, Attempts: 2}, out)
+	s.Equal(contracts.LookupWorkflowResult{Status: string(models.ProfileOK), Attempts: 2}, out)
 	s.Require().Len(s.calls, 2)
 	s.Equal(contracts.LookupActivityInput{LookupID: "lkp_2", Attempt: 2, Final: true, Timeout: 7 * time.Second}, s.calls[1].in)
 	s.Equal(s.calls[0].at, s.calls[1].at, "the retry must follow at once, with no timer")
@@ -101,16 +101,16 @@ func (s *lookupSuite) TestFailsThenSucceeds() {
 
 func (s *lookupSuite) TestInvalidReplyIsRetriedOnce() {
 	s.answer(temporal.NewNonRetryableApplicationError("invalid reply: body is not a JSON object", contracts.ErrTypeInvalidReply, nil), nil)
-	s.expectStatus(models.ProfileOK)
+	s.expectStatus(string(models.ProfileOK))
 	out := s.run("lkp_3")
-	s.Equal(contracts.LookupWorkflowResult{Status: models.ProfileOK, Attempts: 2}, out)
+	s.Equal(contracts.LookupWorkflowResult{Status: string(models.ProfileOK), Attempts: 2}, out)
 }
 
 func (s *lookupSuite) TestFailsTwiceThenGivesUpQuietly() {
 	s.answer(lookupHTTPFail("timeout after 5s"), lookupHTTPFail("HTTP 500"))
-	s.expectStatus(models.ProfileFailed)
+	s.expectStatus(string(models.ProfileFailed))
 	out := s.run("lkp_4")
-	s.Equal(contracts.LookupWorkflowResult{Status: models.ProfileFailed, Attempts: 2, Error: "HTTP 500"}, out)
+	s.Equal(contracts.LookupWorkflowResult{Status: string(models.ProfileFailed), Attempts: 2, Error: "HTTP 500"}, out)
 	s.Require().Len(s.calls, 2, "exactly one retry")
 	s.False(s.calls[0].in.Final)
 	s.True(s.calls[1].in.Final)
@@ -124,9 +124,9 @@ func (s *lookupSuite) TestFailsTwiceThenGivesUpQuietly() {
 // stored the skipped status, so there is no retry and no bookkeeping.
 func (s *lookupSuite) TestUnavailableConfigIsSkipped() {
 	s.answer(temporal.NewNonRetryableApplicationError("Backend Connect is disabled", contracts.ErrTypeEndpointUnavailable, nil))
-	s.expectStatus(models.ProfileSkipped)
+	s.expectStatus(string(models.ProfileSkipped))
 	out := s.run("lkp_5")
-	s.Equal(contracts.LookupWorkflowResult{Status: models.ProfileSkipped, Attempts: 0, Error: "Backend Connect is disabled"}, out)
+	s.Equal(contracts.LookupWorkflowResult{Status: string(models.ProfileSkipped), Attempts: 0, Error: "Backend Connect is disabled"}, out)
 	s.Len(s.calls, 1)
 	s.Empty(s.fails)
 }
@@ -140,7 +140,7 @@ func (s *lookupSuite) TestInfrastructureRetriesAreBounded() {
 		outcomes[i] = dbDown
 	}
 	s.answer(outcomes...)
-	s.expectStatus(models.ProfileFailed)
+	s.expectStatus(string(models.ProfileFailed))
 	out := s.run("lkp_6")
 	s.Equal(models.ProfileFailed, out.Status)
 	s.Equal(2, out.Attempts)
@@ -154,10 +154,10 @@ func (s *lookupSuite) TestInfrastructureRetriesAreBounded() {
 
 func (s *lookupSuite) TestInfrastructureErrorThenSuccess() {
 	s.answer(errors.New("database is down"), nil)
-	s.expectStatus(models.ProfileOK)
+	s.expectStatus(string(models.ProfileOK))
 	out := s.run("lkp_7")
 	// The infrastructure retry re-runs attempt 1; no HTTP retry is spent.
-	s.Equal(contracts.LookupWorkflowResult{Status: models.ProfileOK, Attempts: 1}, out)
+	s.Equal(contracts.LookupWorkflowResult{Status: string(models.ProfileOK), Attempts: 1}, out)
 	s.Require().Len(s.calls, 2)
 	s.Equal(1, s.calls[1].in.Attempt)
 }
@@ -166,7 +166,7 @@ func (s *lookupSuite) TestInfrastructureErrorThenSuccess() {
 // the activity's deadline and in its input alike.
 func (s *lookupSuite) TestMissingAttemptTimeoutIsTheDefault() {
 	s.answer(nil)
-	s.expectStatus(models.ProfileOK)
+	s.expectStatus(string(models.ProfileOK))
 	s.env.ExecuteWorkflow(Lookup, contracts.LookupWorkflowInput{LookupID: "lkp_d"})
 	s.Require().True(s.env.IsWorkflowCompleted())
 	s.Require().NoError(s.env.GetWorkflowError())

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/switchboardhq/switchboard/models"
 )
 
 // lookupRequest is one customer lookup as the customer's backend saw it.
@@ -203,12 +205,12 @@ func (p *platform) customer(convID string) customerResp {
 	return c
 }
 
-func (p *platform) waitCustomer(convID, status string) customerResp {
+func (p *platform) waitCustomer(convID string, status models.ProfileStatus) customerResp {
 	p.T().Helper()
 	var c customerResp
-	eventually(p.T(), "customer of "+convID+" to be "+status, func() bool {
+	eventually(p.T(), "customer of "+convID+" to be "+string(status), func() bool {
 		c = p.customer(convID)
-		return c.Status == status
+		return c.Status == string(status)
 	})
 	return c
 }

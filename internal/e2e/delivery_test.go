@@ -64,12 +64,12 @@ func (p *platform) sendEvent(body any) eventResp {
 	return ev
 }
 
-func (p *platform) waitStatus(id, status string) deliveryDetail {
+func (p *platform) waitStatus(id string, status models.DeliveryStatus) deliveryDetail {
 	p.T().Helper()
 	var d deliveryDetail
-	eventually(p.T(), "delivery "+id+" to be "+status, func() bool {
+	eventually(p.T(), "delivery "+id+" to be "+string(status), func() bool {
 		p.call("GET", "/v1/deliveries/"+id, nil, &d)
-		return d.Delivery.Status == status
+		return d.Delivery.Status == string(status)
 	})
 	return d
 }
@@ -205,7 +205,7 @@ func TestIdempotencyKeySendsOnce(t *testing.T) {
 		t.Fatalf("receiver got %d requests", r.count())
 	}
 	var got eventResp
-	if code := p.call("GET", "/v1/events/"+first.ID, nil, &got); code != 200 || len(got.Deliveries) != 1 || got.Deliveries[0].Status != models.StatusSucceeded {
+	if code := p.call("GET", "/v1/events/"+first.ID, nil, &got); code != 200 || len(got.Deliveries) != 1 || got.Deliveries[0].Status != string(models.StatusSucceeded) {
 		t.Fatalf("event with deliveries: %d %+v", code, got)
 	}
 	var page struct {

@@ -311,7 +311,7 @@ func TestSweeperStartsStrandedLookups(t *testing.T) {
 	msg := models.Message{ID: models.NewID("msg"), OrgID: p.OrgID, ConversationID: conv.ID, Sender: "visitor", Text: "hi", CreatedAt: at}
 	profile := models.CustomerProfile{ConversationID: conv.ID, OrgID: p.OrgID, VisitorID: conv.VisitorID, Status: models.ProfilePending}
 	lookup := models.Lookup{ID: models.NewID("lkp"), OrgID: p.OrgID, ConversationID: conv.ID, Trigger: models.TriggerFirstMessage,
-		Status: models.ProfilePending, CreatedAt: at}
+		Status: models.LookupPending, CreatedAt: at}
 	if err := p.App.Store.CreateConversationWithMessage(t.Context(), &conv, &ticket, &msg, &profile, &lookup); err != nil {
 		t.Fatal(err)
 	}

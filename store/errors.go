@@ -14,6 +14,21 @@ import (
 	"github.com/switchboardhq/switchboard/models"
 )
 
+// translate maps GORM's translated errors onto domain errors. Connection
+// failures and unstorable text were already mapped by translatingDialector
+// when GORM recorded the error.
+func translate(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, gorm.ErrRecordNotFound):
+		return models.ErrNotFound
+	case errors.Is(err, gorm.ErrDuplicatedKey):
+		return fmt.Errorf("%w: %v", models.ErrConflict, err)
+	}
+	return err
+}
+
 // translatingDialector runs every error GORM records (queries, BEGIN and
 // COMMIT, connection acquisition; GORM passes them all through the
 // dialector's Translate because TranslateError is on) through translate, so

@@ -128,7 +128,7 @@ func (s *deliverySuite) TestRetryAfterStretchesTheWait() {
 	// The activity reports the capped Retry-After as NextRetryDelay.
 	s.answer(httpFail(90*time.Second), nil)
 	res := s.run(contracts.DeliveryWorkflowInput{DeliveryID: "dlv_4", Schedule: contracts.DefaultDeliverySchedule, AttemptTimeout: time.Second})
-	s.Equal(models.StatusSucceeded, res.Status)
+	s.Equal(string(models.StatusSucceeded), res.Status)
 	s.Equal([]time.Duration{90 * time.Second}, s.gaps())
 }
 
@@ -143,7 +143,7 @@ func (s *deliverySuite) TestRetryNowSignalSkipsTheWait() {
 	s.answer(httpFail(0), nil)
 	s.env.RegisterDelayedCallback(func() { s.env.SignalWorkflow(contracts.SignalRetryNow, nil) }, time.Minute)
 	res := s.run(contracts.DeliveryWorkflowInput{DeliveryID: "dlv_6", Schedule: []time.Duration{time.Hour}, AttemptTimeout: time.Second})
-	s.Equal(models.StatusSucceeded, res.Status)
+	s.Equal(string(models.StatusSucceeded), res.Status)
 	s.Equal([]time.Duration{time.Minute}, s.gaps())
 }
 

@@ -142,7 +142,7 @@ func (s *lookupSuite) TestInfrastructureRetriesAreBounded() {
 	s.answer(outcomes...)
 	s.expectStatus(string(models.ProfileFailed))
 	out := s.run("lkp_6")
-	s.Equal(models.ProfileFailed, out.Status)
+	s.Equal(string(models.LookupFailed), out.Status)
 	s.Equal(2, out.Attempts)
 	// Operators see a fixed message; the database's own text stays in logs.
 	s.Equal("lookup attempt did not complete (timeout or internal error)", out.Error)

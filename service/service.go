@@ -50,6 +50,7 @@ type Services struct {
 	BackendConnect *BackendConnect
 	Conversations  *Conversations
 	Widget         *Widget
+	Apps           *Apps
 	// Hub is the hub the services publish to (Deps.Hub or a new one).
 	Hub *live.Hub
 }
@@ -79,6 +80,7 @@ func New(d Deps, cfg config.Config) *Services {
 		BackendConnect: &BackendConnect{st: d.Store, urls: urls},
 		Conversations:  &Conversations{st: d.Store, lookups: lookups, history: history, hub: d.Hub, set: set.Lookups},
 		Widget:         &Widget{st: d.Store, lookups: lookups},
+		Apps:           &Apps{st: d.Store, urls: urls, set: set.Apps},
 		Hub:            d.Hub,
 	}
 }

@@ -189,3 +189,32 @@ func TestAppPatchRacingRotationAndToggle(t *testing.T) {
 		}
 	})
 }
+
+// TestAppsMigration: a database of the release before apps gains the
+// table, with its existing rows kept, and the new table takes an app.
+func TestAppsMigration(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, st *store.Store) {
+		// The backends come migrated; shape the older schema first.
+		m := store.GormDB(st).Migrator()
+		org, w := seedOrg(t, st)
+		if err := m.DropTable("apps"); err != nil {
+			t.Fatal(err)
+		}
+		if err := store.GormDB(st).Exec("DELETE FROM migrations WHERE id = ?", "0005_apps").Error; err != nil {
+			t.Fatal(err)
+		}
+		if err := st.Migrate(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		if !m.HasTable("apps") {
+			t.Fatal("no apps table after migrating")
+		}
+		if _, err := st.GetWebhook(t.Context(), org.ID, w.ID); err != nil {
+			t.Fatalf("existing rows: %v", err)
+		}
+		a := seedApp(t, st, org.ID, "after migration")
+		if got, err := st.GetApp(t.Context(), org.ID, a.ID); err != nil || got.Name != a.Name {
+			t.Fatalf("app in the migrated table: %v", err)
+		}
+	})
+}

@@ -80,6 +80,15 @@ func (s *Server) routes() []route {
 		{http.MethodGet, "/v1/conversations/:id/lookups", admin, s.conversations.listLookups},
 		{http.MethodGet, "/v1/lookups/:id", admin, s.conversations.getLookup},
 		{http.MethodGet, "/v1/lookups/:id/history", admin, s.conversations.lookupHistory},
+
+		{http.MethodPost, "/v1/apps", admin, s.apps.createApp},
+		{http.MethodGet, "/v1/apps", admin, s.apps.listApps},
+		{http.MethodGet, "/v1/apps/:id", admin, s.apps.getApp},
+		{http.MethodPatch, "/v1/apps/:id", admin, s.apps.updateApp},
+		{http.MethodDelete, "/v1/apps/:id", admin, s.apps.deleteApp},
+		{http.MethodGet, "/v1/apps/:id/secret", admin, s.apps.getAppSecret},
+		{http.MethodPost, "/v1/apps/:id/secret/rotate", admin, s.apps.rotateAppSecret},
+		{http.MethodGet, "/v1/egress-ips", admin, s.apps.egressIPs},
 	}
 }
 
@@ -93,6 +102,7 @@ type Server struct {
 	backendConnect backendConnectHandlers
 	widget         widgetHandlers
 	conversations  conversationHandlers
+	apps           appHandlers
 }
 
 // Settings are the API's own config section.
@@ -116,6 +126,7 @@ func New(svc *service.Services, set Settings, log *slog.Logger) *gin.Engine {
 		backendConnect: backendConnectHandlers{svc: svc.BackendConnect},
 		widget:         widgetHandlers{svc: svc.Widget},
 		conversations:  conversationHandlers{svc: svc.Conversations, log: log},
+		apps:           appHandlers{svc: svc.Apps},
 	}
 	r := gin.New()
 	r.Use(gin.Recovery(), metricsMiddleware(), errorMiddleware(log), textGuard, bodyDeadline, bodyLimit(set.MaxBodyBytes))

@@ -67,6 +67,7 @@ type Config struct {
 	DevUIPort          int      `env:"DEV_UI_PORT" envDefault:"8233" help:"dev only: port of that server's Temporal Web UI."`
 	OutboundProxy      string   `env:"OUTBOUND_PROXY" help:"http(s):// proxy URL that carries every call to customer endpoints (fixed egress IPs). Empty: direct."`
 	OutboundAllowCIDRs []string `env:"OUTBOUND_ALLOW_CIDRS" help:"Comma-separated CIDRs the SSRF guard lets through (internal receivers; dev and tests use 127.0.0.0/8,::1/128). Empty: only public addresses."`
+	EgressIPs          []string `env:"EGRESS_IPS" help:"Comma-separated IPs or CIDRs that calls to customer endpoints leave from (the OUTBOUND_PROXY's, in a deployment with one), published by GET /v1/egress-ips for customers' firewall allow-lists."`
 }
 
 // LoopbackCIDRs is the OUTBOUND_ALLOW_CIDRS value of dev mode and tests:
@@ -160,6 +161,9 @@ func (c Config) Validate() error {
 	if _, err := c.OutboundAllowPrefixes(); err != nil {
 		errs = append(errs, err)
 	}
+	if _, err := c.EgressPrefixes(); err != nil {
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
 }
 
@@ -189,6 +193,28 @@ func (c Config) OutboundAllowPrefixes() ([]netip.Prefix, error) {
 			a, aerr := netip.ParseAddr(s)
 			if aerr != nil {
 				return nil, fmt.Errorf("%sOUTBOUND_ALLOW_CIDRS: %q is not a CIDR", Prefix, s)
+			}
+			p = netip.PrefixFrom(a, a.BitLen())
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
+}
+
+// EgressPrefixes is the parsed EgressIPs; a bare address counts as a
+// single-address prefix, so the answer of GET /v1/egress-ips is canonical.
+func (c Config) EgressPrefixes() ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, s := range c.EgressIPs {
+		s = strings.TrimSpace(s)
+		if s == "" {
+			continue
+		}
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			a, aerr := netip.ParseAddr(s)
+			if aerr != nil || a.Zone() != "" {
+				return nil, fmt.Errorf("%sEGRESS_IPS: %q is not an IP address or CIDR", Prefix, s)
 			}
 			p = netip.PrefixFrom(a, a.BitLen())
 		}

@@ -15,6 +15,7 @@ type Settings struct {
 	Deliveries DeliverySettings
 	Lookups    LookupSettings
 	Sweeper    SweeperSettings
+	Apps       AppSettings
 }
 
 // URLSettings govern which customer URLs may be saved.
@@ -47,14 +48,23 @@ type SweeperSettings struct {
 	Interval time.Duration
 }
 
+// AppSettings govern Custom Apps: the egress addresses they are told to
+// allow, and whether an outbound proxy is configured.
+type AppSettings struct {
+	EgressIPs []netip.Prefix
+	Proxy     bool
+}
+
 // SettingsFrom picks the services' sections out of cfg.
 func SettingsFrom(cfg config.Config) Settings {
 	allow, _ := cfg.OutboundAllowPrefixes() // config.Validate reported a bad list
+	egress, _ := cfg.EgressPrefixes()       // likewise
 	return Settings{
 		URLs:       URLSettings{AllowInsecure: cfg.AllowInsecureURLs, AllowPrefixes: allow},
 		Events:     EventSettings{IdempotencyWindow: cfg.IdempotencyWindow},
 		Deliveries: DeliverySettings{TaskQueue: cfg.TaskQueue, AttemptTimeout: cfg.DeliveryTimeout},
 		Lookups:    LookupSettings{TaskQueue: cfg.TaskQueue, AttemptTimeout: cfg.LookupTimeout},
 		Sweeper:    SweeperSettings{Interval: cfg.SweepInterval},
+		Apps:       AppSettings{EgressIPs: egress, Proxy: cfg.OutboundProxy != ""},
 	}
 }

@@ -81,6 +81,17 @@ var migrations = []*gormigrate.Migration{
 			return tx.Migrator().DropColumn(&sweptLookup{}, "SweptAt")
 		},
 	},
+	{
+		// Custom Apps (seed 001). Created from the model like the other
+		// tables; a later change to models.App needs its own migration.
+		ID: "0005_apps",
+		Migrate: func(tx *gorm.DB) error {
+			return tx.AutoMigrate(&models.App{})
+		},
+		Rollback: func(tx *gorm.DB) error {
+			return tx.Migrator().DropTable("apps")
+		},
+	},
 }
 
 // sweptDelivery and sweptLookup freeze the column 0004 adds, so the

@@ -62,6 +62,7 @@ var secretColumns = []secretColumn{
 	{"webhooks", "id", "secret"},
 	{"webhooks", "id", "previous_secret"},
 	{"backend_connects", "org_id", "secret"},
+	{"apps", "id", "secret"},
 }
 
 // CheckSecrets is the start-up check: every key id found in sealed rows

@@ -70,6 +70,13 @@ func (s appHandlers) createApp(c *gin.Context) error {
 	return nil
 }
 
+// listActions is the action catalog ("Show available variables"): each
+// action's id, description, default payload and variables with samples.
+func (s appHandlers) listActions(c *gin.Context) error {
+	c.JSON(http.StatusOK, gin.H{"data": s.svc.Actions()})
+	return nil
+}
+
 func (s appHandlers) listApps(c *gin.Context) error {
 	as, err := s.svc.ListApps(c.Request.Context(), principal(c).OrgID)
 	if err != nil {

@@ -170,10 +170,14 @@ func TestAppBadInputIsRefusedAndLeavesNothing(t *testing.T) {
 		{"unknown action field", `{"name":"n","url":"https://app.example/","actions":{"event":{"enabeld":false}}}`, "unknown_field"},
 		{"attribute not a string", `{"name":"n","url":"https://app.example/","actions":{"event":{"attributes":{"a":1}}}}`, "invalid_request"},
 		{"empty attribute name", withAttr("", "v"), "invalid_request"},
-		{"attribute name of 101 characters", withAttr(long(101), "v"), "invalid_request"},
+		{"attribute name of 65 characters", withAttr(long(65), "v"), "invalid_request"},
 		{"51 attributes", string(many), "invalid_request"},
-		{"attribute of 10001 characters", withAttr("a", long(10001)), "invalid_request"},
-		{"criteria of 10001 characters", `{"name":"n","url":"https://app.example/","actions":{"event":{"criteria":"` + long(10001) + `"}}}`, "invalid_request"},
+		{"attribute over 4 KiB", withAttr("a", long(2049)), "invalid_request"},
+		{"criteria over 4 KiB", `{"name":"n","url":"https://app.example/","actions":{"event":{"criteria":"` + long(2049) + `"}}}`, "invalid_request"},
+		{"loop in an attribute", withAttr("a", "{% for x in friends %}{{ x }}{% endfor %}"), "invalid_template"},
+		{"include in criteria", `{"name":"n","url":"https://app.example/","actions":{"send_reward":{"criteria":"{% include 'x' %}"}}}`, "invalid_template"},
+		{"unknown filter", withAttr("a", "{{ advocate_email | shout }}"), "invalid_template"},
+		{"unclosed tag", withAttr("a", "{% if x %}yes"), "invalid_template"},
 		{"timeout 99", `{"name":"n","url":"https://app.example/","timeout_ms":99}`, "invalid_request"},
 		{"timeout 5001", `{"name":"n","url":"https://app.example/","timeout_ms":5001}`, "invalid_request"},
 		{"timeout not a number", `{"name":"n","url":"https://app.example/","timeout_ms":"1s"}`, "invalid_json"},
@@ -188,9 +192,9 @@ func TestAppBadInputIsRefusedAndLeavesNothing(t *testing.T) {
 		}
 	}
 	// The boundaries themselves are accepted.
-	ok := withAttr(long(100), long(10000))
+	ok := withAttr(long(64), long(2048))
 	if status, _, raw := do(t, api.h, api.keyA, "POST", "/v1/apps", ok); status != http.StatusCreated {
-		t.Fatalf("100-character name, 10000-character source: %d %.300s", status, raw)
+		t.Fatalf("64-character name, 4096-byte source: %d %.300s", status, raw)
 	}
 	_, _, raw := do(t, api.h, api.keyA, "POST", "/v1/apps", `{"name":"`+long(200)+`","url":"https://app.example/","timeout_ms":100}`)
 	id := decodeApp(t, raw).ID
@@ -308,5 +312,42 @@ func TestAppRoutesNeedAKey(t *testing.T) {
 	api.h.ServeHTTP(rec, req)
 	if rec.Code != http.StatusUnauthorized {
 		t.Fatalf("no key: %d %s", rec.Code, rec.Body.String())
+	}
+}
+
+// The catalog lists the doc's 13 actions with their default payloads and
+// variables, and a template refused at save time says where it went wrong.
+func TestAppActionCatalogAndTemplateErrors(t *testing.T) {
+	api := newAppsAPI(t, nil)
+	status, _, raw := do(t, api.h, api.keyA, "GET", "/v1/apps/actions", "")
+	var cat struct {
+		Data []struct {
+			ID             string          `json:"id"`
+			Description    string          `json:"description"`
+			DefaultPayload json.RawMessage `json:"default_payload"`
+			Variables      []struct {
+				Name string `json:"name"`
+			} `json:"variables"`
+		}
+	}
+	if err := json.Unmarshal(raw, &cat); status != http.StatusOK || err != nil || len(cat.Data) != 13 {
+		t.Fatalf("catalog: %d %v %.300s", status, err, raw)
+	}
+	for _, a := range cat.Data {
+		if a.ID == "" || a.Description == "" || !json.Valid(a.DefaultPayload) || len(a.Variables) == 0 {
+			t.Errorf("catalog entry incomplete: %+v", a)
+		}
+	}
+	if status, _, _ := do(t, api.h, api.pubA, "GET", "/v1/apps/actions", ""); status != http.StatusForbidden {
+		t.Fatalf("public key on the catalog: %d", status)
+	}
+	body := `{"name":"n","url":"https://app.example/","actions":{"referral_create":{"attributes":{"x":"ok\n{% for f in friends %}{% endfor %}"}}}}`
+	status, e, raw := do(t, api.h, api.keyA, "POST", "/v1/apps", body)
+	if status != http.StatusBadRequest || e.Error.Code != "invalid_template" || !strings.Contains(e.Error.Message, "line 2, column 1") {
+		t.Fatalf("loop template: %d %s", status, raw)
+	}
+	good := `{"name":"n","url":"https://app.example/","actions":{"send_reward":{"criteria":"{% if click_reward_verified %}true{% endif %}","attributes":{"email":"{{ advocate_email | upcase }}"}}}}`
+	if status, _, raw := do(t, api.h, api.keyA, "POST", "/v1/apps", good); status != http.StatusCreated {
+		t.Fatalf("valid Liquid refused: %d %s", status, raw)
 	}
 }

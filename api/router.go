@@ -83,6 +83,7 @@ func (s *Server) routes() []route {
 
 		{http.MethodPost, "/v1/apps", admin, s.apps.createApp},
 		{http.MethodGet, "/v1/apps", admin, s.apps.listApps},
+		{http.MethodGet, "/v1/apps/actions", admin, s.apps.listActions},
 		{http.MethodGet, "/v1/apps/:id", admin, s.apps.getApp},
 		{http.MethodPatch, "/v1/apps/:id", admin, s.apps.updateApp},
 		{http.MethodDelete, "/v1/apps/:id", admin, s.apps.deleteApp},

@@ -1,33 +1,36 @@
 package service
 
 import (
+	"context"
 	"encoding/json"
-	"slices"
+	"errors"
+	"fmt"
 	"strings"
 	"unicode/utf8"
 
+	"github.com/switchboardhq/switchboard/appactions"
+	"github.com/switchboardhq/switchboard/liquidsandbox"
 	"github.com/switchboardhq/switchboard/models"
 )
 
-// appActionIDs are the 13 Custom App actions of seed 001, in the doc's
-// order. This is the only copy in the service; the action catalog package
-// (descriptions, default payloads, variables) will own the list, and
-// validActionID is the one place that reads it.
-var appActionIDs = []string{
-	"referral_create", "sync_signups", "sync_email_optins", "sync_phone_optins",
-	"sync_loyalty_actions", "sync_loyalty_tier_transitions", "unsubscribe", "offer_share",
-	"send_reward", "create_coupon", "event", "referral_status_change", "click_reward_verification",
+// appActionIDs lists the catalog's action ids, in the doc's order, for
+// error messages; the catalog (package appactions) owns the actions.
+func appActionIDs() []string {
+	ids := make([]string, 0, len(appactions.All()))
+	for _, a := range appactions.All() {
+		ids = append(ids, a.ID)
+	}
+	return ids
 }
 
-func validActionID(id string) bool { return slices.Contains(appActionIDs, id) }
+func validActionID(id string) bool {
+	_, ok := appactions.Lookup(id)
+	return ok
+}
 
-// Bounds of an action's settings: they keep a row, and the rendering at
-// send time, small.
-const (
-	maxAttributesPerAction = 50
-	maxAttributeNameLen    = 100
-	maxTemplateLen         = 10000 // characters of an attribute value or criteria
-)
+// Actions is the catalog behind "Show available variables": every action
+// with its description, default payload and variables with sample values.
+func (s *Apps) Actions() []*appactions.Action { return appactions.All() }
 
 // AppActionInput is one action's settings as a client sends them; Enabled
 // defaults to true, so listing an action turns it on.
@@ -60,20 +63,20 @@ func (a *AppActionInput) UnmarshalJSON(b []byte) error {
 }
 
 // validActions checks and converts the actions of a create or patch.
-func validActions(in map[string]AppActionInput) (map[string]models.AppAction, error) {
+func validActions(ctx context.Context, in map[string]AppActionInput) (map[string]models.AppAction, error) {
 	out := make(map[string]models.AppAction, len(in))
 	for id, a := range in {
 		field := "actions/" + id
 		if !validActionID(id) {
-			return nil, models.Invalid("actions", "unknown action "+quote(id)+"; the actions are "+strings.Join(appActionIDs, ", "))
+			return nil, models.Invalid("actions", "unknown action "+quote(id)+"; the actions are "+strings.Join(appActionIDs(), ", "))
 		}
 		act := models.AppAction{Enabled: a.Enabled == nil || *a.Enabled, Attributes: map[string]string{}}
-		if len(a.Attributes) > maxAttributesPerAction {
-			return nil, models.Invalid(field+"/attributes", "must have at most 50 attributes")
+		if len(a.Attributes) > appactions.MaxAttributes {
+			return nil, models.Invalid(field+"/attributes", fmt.Sprintf("must have at most %d attributes", appactions.MaxAttributes))
 		}
 		for name, src := range a.Attributes {
-			if n := utf8.RuneCountInString(name); n == 0 || n > maxAttributeNameLen || strings.TrimSpace(name) == "" {
-				return nil, models.Invalid(field+"/attributes", "attribute names must be 1 to 100 characters, not blank")
+			if n := utf8.RuneCountInString(name); n == 0 || n > appactions.MaxAttributeNameLen || strings.TrimSpace(name) == "" {
+				return nil, models.Invalid(field+"/attributes", fmt.Sprintf("attribute names must be 1 to %d characters, not blank", appactions.MaxAttributeNameLen))
 			}
 			if err := validTemplate(field+"/attributes/"+name, src); err != nil {
 				return nil, err
@@ -86,18 +89,43 @@ func validActions(in map[string]AppActionInput) (map[string]models.AppAction, er
 			}
 			act.Criteria = *a.Criteria
 		}
+		if err := validLiquid(ctx, id, act); err != nil {
+			return nil, err
+		}
 		out[id] = act
 	}
 	return out, nil
 }
 
-// validTemplate checks an attribute value or criteria at save time. The
-// Liquid package's validation (syntax, unknown filters, refused tags, with
-// line and column) belongs here; the length cap is the part that does not
-// depend on it.
+// validLiquid compiles an action's attributes and criteria in the sandbox
+// at save time, so a syntax error, an unknown filter or a refused tag (for,
+// include, render, ...) is reported now, with line and column, instead of
+// failing every send.
+func validLiquid(ctx context.Context, id string, act models.AppAction) error {
+	err := appactions.Validate(ctx, id, act.Attributes, act.Criteria)
+	var te *liquidsandbox.TemplateError
+	if errors.As(err, &te) {
+		// TemplateError's text is written by the sandbox for clients; it
+		// never carries the library's own error text.
+		field := "actions/" + id + "/" + strings.ReplaceAll(te.Field, ".", "/")
+		msg := te.Message
+		if te.Line > 0 {
+			msg = fmt.Sprintf("line %d, column %d: %s", te.Line, te.Column, te.Message)
+		}
+		return &models.ValidationError{Code: "invalid_template", Field: field, Message: msg}
+	}
+	if err != nil {
+		return models.Invalid("actions/"+id, "the action's settings are not valid")
+	}
+	return nil
+}
+
+// validTemplate checks the length of an attribute value or criteria before
+// it is compiled.
 func validTemplate(field, src string) error {
-	if utf8.RuneCountInString(src) > maxTemplateLen {
-		return models.Invalid(field, "must be at most 10000 characters")
+	// The sandbox's own source limit, checked before compiling anything.
+	if max := liquidsandbox.DefaultLimits.MaxTemplateBytes; len(src) > max {
+		return models.Invalid(field, fmt.Sprintf("must be at most %d bytes", max))
 	}
 	return nil
 }

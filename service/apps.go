@@ -118,7 +118,7 @@ func (s *Apps) applyApp(ctx context.Context, a *models.App, in AppInput) error {
 		a.Enabled = *in.Enabled
 	}
 	if in.Actions != nil {
-		acts, err := validActions(*in.Actions)
+		acts, err := validActions(ctx, *in.Actions)
 		if err != nil {
 			return err
 		}

@@ -16,7 +16,7 @@ func TestReadmeListsEveryFilter(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, section, ok := strings.Cut(string(raw), "## Custom App templates (library, not wired yet)")
+	_, section, ok := strings.Cut(string(raw), "### Custom App templates")
 	if !ok {
 		t.Fatal("README lacks the Custom App templates section")
 	}

@@ -15,6 +15,7 @@ type Settings struct {
 	Deliveries DeliverySettings
 	Lookups    LookupSettings
 	Sweeper    SweeperSettings
+	Dispatch   DispatchSettings
 }
 
 // URLSettings govern which customer URLs may be saved.
@@ -56,5 +57,6 @@ func SettingsFrom(cfg config.Config) Settings {
 		Deliveries: DeliverySettings{TaskQueue: cfg.TaskQueue, AttemptTimeout: cfg.DeliveryTimeout},
 		Lookups:    LookupSettings{TaskQueue: cfg.TaskQueue, AttemptTimeout: cfg.LookupTimeout},
 		Sweeper:    SweeperSettings{Interval: cfg.SweepInterval},
+		Dispatch:   DispatchSettings{QueueSize: cfg.DispatchQueue, Concurrency: cfg.DispatchConcurrency},
 	}
 }

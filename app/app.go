@@ -121,6 +121,9 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, parts Parts
 		a.background.Go(func() { a.Services.Sweeper.RunSweeper(runCtx) })
 	}
 	if parts.API {
+		// Ingest hands committed deliveries to the dispatcher, which
+		// starts their workflows after the answer (Close stops it).
+		a.Services.Dispatcher.Start(runCtx)
 		a.Handler = api.New(a.Services, api.SettingsFrom(cfg), log)
 		// Changes made by other processes (lookups finished by worker
 		// processes) reach this API's streams through PostgreSQL
@@ -143,10 +146,22 @@ func newOutbound(cfg config.Config, r outbound.Resolver) (*outbound.Client, erro
 	return outbound.New(outbound.Options{Allow: allow, Proxy: proxy, Resolver: r, UserAgent: "Switchboard/" + Version}), nil
 }
 
-// Close stops the worker and sweeper and releases connections. Calling it
-// again does nothing.
+// dispatchDrain is how long Close keeps starting queued deliveries before
+// it leaves the rest to the sweeper; short, because a process being
+// stopped should stop, and nothing queued is lost.
+const dispatchDrain = 5 * time.Second
+
+// Close stops the dispatcher (draining its queue for up to dispatchDrain),
+// the worker and sweeper, and releases connections. Calling it again does
+// nothing.
 func (a *App) Close() {
 	a.closeOnce.Do(func() {
+		if a.Services != nil {
+			// Before the worker stops, so eager starts still find it.
+			ctx, cancel := context.WithTimeout(context.Background(), dispatchDrain)
+			a.Services.Dispatcher.Stop(ctx)
+			cancel()
+		}
 		if a.stop != nil {
 			a.stop()
 			a.background.Wait()

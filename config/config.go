@@ -63,6 +63,11 @@ type Config struct {
 	LookupTimeout     time.Duration `env:"LOOKUP_TIMEOUT" envDefault:"5s" help:"Timeout of one Backend Connect lookup attempt."`
 	ResponseBodyLimit int           `env:"RESPONSE_BODY_LIMIT" envDefault:"65536" help:"Bytes of a receiver's response body kept per attempt."`
 
+	// Ingest answers after its commit; a bounded dispatcher starts the
+	// workflows behind it (full queue: the sweeper starts the row).
+	DispatchQueue       int `env:"DISPATCH_QUEUE" envDefault:"10000" help:"Committed deliveries an API process holds for their workflow start; beyond it a delivery waits for the sweeper (SWEEP_INTERVAL) and switchboard_dispatch_overflow_total counts it."`
+	DispatchConcurrency int `env:"DISPATCH_CONCURRENCY" envDefault:"16" help:"Workflow starts an API process makes at once; their pace drains the dispatch queue at the rate Temporal sustains."`
+
 	DevTemporalPort    int      `env:"DEV_TEMPORAL_PORT" envDefault:"7233" help:"dev only: gRPC port of the Temporal dev server it starts (on 127.0.0.1)."`
 	DevUIPort          int      `env:"DEV_UI_PORT" envDefault:"8233" help:"dev only: port of that server's Temporal Web UI."`
 	OutboundProxy      string   `env:"OUTBOUND_PROXY" help:"http(s):// proxy URL that carries every call to customer endpoints (fixed egress IPs). Empty: direct."`
@@ -113,6 +118,9 @@ func (c Config) Validate() error {
 	}
 	if c.WorkerConcurrency < 1 {
 		errs = append(errs, errors.New(Prefix+"WORKER_CONCURRENCY must be positive"))
+	}
+	if c.DispatchQueue < 1 || c.DispatchConcurrency < 1 {
+		errs = append(errs, errors.New(Prefix+"DISPATCH_QUEUE and DISPATCH_CONCURRENCY must be positive"))
 	}
 	for name, d := range map[string]time.Duration{
 		"DELIVERY_TIMEOUT": c.DeliveryTimeout, "RETRY_AFTER_CAP": c.RetryAfterCap,

@@ -3,8 +3,6 @@ package service
 import (
 	"context"
 	"encoding/json"
-	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/switchboardhq/switchboard/catalog"
@@ -21,10 +19,9 @@ type eventStore interface {
 
 // Events owns event ingest and the dispatch of its deliveries.
 type Events struct {
-	st      eventStore
-	starter *deliveryStarter
-	log     *slog.Logger
-	set     EventSettings
+	st         eventStore
+	dispatcher *Dispatcher
+	set        EventSettings
 }
 
 // EventInput is an event to ingest.
@@ -44,9 +41,11 @@ type IngestResult struct {
 }
 
 // IngestEvent validates an event, stores it with one delivery per active
-// subscribed endpoint in one transaction, then starts each delivery's
-// workflow. A start that fails (or never happens because the process died)
-// is picked up by Sweep, so an accepted event is never lost.
+// subscribed endpoint in one transaction, and hands the deliveries to the
+// dispatcher, which starts their workflows after this returns: the caller
+// waits for the commit, not for Temporal. A start that fails, is not queued
+// (queue full) or never happens (the process died) is picked up by Sweep,
+// so an accepted event is never lost.
 func (s *Events) IngestEvent(ctx context.Context, orgID string, in EventInput) (IngestResult, error) {
 	typ, ok := catalog.Lookup(in.Type)
 	if !ok {
@@ -82,26 +81,13 @@ func (s *Events) IngestEvent(ctx context.Context, orgID string, in EventInput) (
 	if err != nil || res.Duplicate {
 		return res, err
 	}
-	// The rows are committed: a client hanging up now must not cancel the
-	// starts and leave them to the sweeper (each start has its own deadline).
-	s.dispatch(context.WithoutCancel(ctx), res.Deliveries, subs)
-	return res, nil
-}
-
-// dispatch starts the delivery workflows concurrently. Errors are logged,
-// not returned: the rows are committed and Sweep retries the start.
-func (s *Events) dispatch(ctx context.Context, ds []models.Delivery, subs []models.Webhook) {
-	var wg sync.WaitGroup
-	for i := range ds {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := s.starter.start(ctx, ds[i], subs[i], 1, false); err != nil && !alreadyStarted(err) {
-				s.log.Warn("delivery start deferred to sweeper", "delivery", ds[i].ID, "err", err)
-			}
-		}()
+	committed := time.Now()
+	for i := range res.Deliveries {
+		// false: the queue is full; the row is the sweeper's (counted in
+		// switchboard_dispatch_overflow_total).
+		s.dispatcher.Enqueue(res.Deliveries[i], subs[i], committed)
 	}
-	wg.Wait()
+	return res, nil
 }
 
 // GetEvent loads an event and its deliveries.

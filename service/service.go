@@ -21,6 +21,7 @@ import (
 
 	"github.com/switchboardhq/switchboard/config"
 	"github.com/switchboardhq/switchboard/live"
+	"github.com/switchboardhq/switchboard/models"
 	"github.com/switchboardhq/switchboard/outbound"
 	"github.com/switchboardhq/switchboard/store"
 )
@@ -46,6 +47,7 @@ type Services struct {
 	Webhooks       *Webhooks
 	Events         *Events
 	Deliveries     *Deliveries
+	Dispatcher     *Dispatcher // the app starts it in API processes and stops it on Close
 	Sweeper        *Sweeper
 	BackendConnect *BackendConnect
 	Conversations  *Conversations
@@ -71,11 +73,15 @@ func New(d Deps, cfg config.Config) *Services {
 	deliveries := &deliveryStarter{tc: d.Temporal, set: set.Deliveries}
 	lookups := &lookupStarter{tc: d.Temporal, st: d.Store, hub: d.Hub, log: d.Log, set: set.Lookups}
 	history := &historyReader{tc: d.Temporal}
+	dispatcher := newDispatcher(func(ctx context.Context, dl models.Delivery, w models.Webhook) error {
+		return deliveries.start(ctx, dl, w, 1, false)
+	}, set.Dispatch, d.Log)
 	return &Services{
 		Orgs:           &Orgs{st: d.Store},
 		Webhooks:       &Webhooks{st: d.Store, tc: d.Temporal, urls: urls, set: set.Deliveries},
-		Events:         &Events{st: d.Store, starter: deliveries, log: d.Log, set: set.Events},
+		Events:         &Events{st: d.Store, dispatcher: dispatcher, set: set.Events},
 		Deliveries:     &Deliveries{st: d.Store, tc: d.Temporal, starter: deliveries, history: history},
+		Dispatcher:     dispatcher,
 		Sweeper:        &Sweeper{st: d.Store, deliveries: deliveries, lookups: lookups, log: d.Log, set: set.Sweeper},
 		BackendConnect: &BackendConnect{st: d.Store, urls: urls},
 		Conversations:  &Conversations{st: d.Store, lookups: lookups, history: history, hub: d.Hub, set: set.Lookups},

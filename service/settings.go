@@ -16,6 +16,7 @@ type Settings struct {
 	Lookups    LookupSettings
 	Sweeper    SweeperSettings
 	Apps       AppSettings
+	Dispatch   DispatchSettings
 }
 
 // URLSettings govern which customer URLs may be saved.
@@ -66,5 +67,6 @@ func SettingsFrom(cfg config.Config) Settings {
 		Lookups:    LookupSettings{TaskQueue: cfg.TaskQueue, AttemptTimeout: cfg.LookupTimeout},
 		Sweeper:    SweeperSettings{Interval: cfg.SweepInterval},
 		Apps:       AppSettings{EgressIPs: egress, Proxy: cfg.OutboundProxy != ""},
+		Dispatch:   DispatchSettings{QueueSize: cfg.DispatchQueue, Concurrency: cfg.DispatchConcurrency},
 	}
 }

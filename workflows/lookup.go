@@ -63,6 +63,15 @@ func Lookup(ctx workflow.Context, in contracts.LookupWorkflowInput) (contracts.L
 		case isApp && appErr.Type() == contracts.ErrTypeEndpointUnavailable:
 			// The activity already marked the lookup skipped.
 			return finishLookup(ctx, models.LookupSkipped, i, appErr.Message())
+		case isApp && appErr.Type() == contracts.ErrTypeUnrecorded:
+			// The request went out but its outcome could not be stored. The
+			// documented retry is for a backend that did not answer well, not
+			// for our database: sending again would ask the backend twice.
+			// Record the failure (a bookkeeping step that sends nothing) and
+			// stop. Histories from before this type existed never reach here.
+			lastErr = "the lookup's answer could not be stored; use Refresh to try again"
+			failLookup(ctx, in.LookupID, lastErr)
+			return finishLookup(ctx, models.LookupFailed, i+1, lastErr)
 		case isApp && (appErr.Type() == contracts.ErrTypeHTTP || appErr.Type() == contracts.ErrTypeInvalidReply):
 			// The activity recorded the attempt, and on the final one the
 			// lookup's failure.
@@ -74,14 +83,20 @@ func Lookup(ctx workflow.Context, in contracts.LookupWorkflowInput) (contracts.L
 			workflow.GetLogger(ctx).Warn("lookup attempt did not complete", "lookup", in.LookupID, "error", causeText(err))
 			lastErr = "lookup attempt did not complete (timeout or internal error)"
 			if final {
-				fctx := lookupLocalCtx(ctx, storeMargin)
-				if ferr := workflow.ExecuteLocalActivity(fctx, a.FailLookup, contracts.FailLookupActivityInput{LookupID: in.LookupID, Reason: lastErr}).Get(ctx, nil); ferr != nil {
-					workflow.GetLogger(ctx).Warn("could not record the lookup's failure", "lookup", in.LookupID, "error", ferr)
-				}
+				failLookup(ctx, in.LookupID, lastErr)
 			}
 		}
 	}
 	return finishLookup(ctx, models.LookupFailed, lookupAttempts, lastErr)
+}
+
+// failLookup records a lookup's failure that no attempt could record, so
+// the operator's panel never stays pending.
+func failLookup(ctx workflow.Context, lookupID, reason string) {
+	fctx := lookupLocalCtx(ctx, storeMargin)
+	if err := workflow.ExecuteLocalActivity(fctx, a.FailLookup, contracts.FailLookupActivityInput{LookupID: lookupID, Reason: reason}).Get(ctx, nil); err != nil {
+		workflow.GetLogger(ctx).Warn("could not record the lookup's failure", "lookup", lookupID, "error", err)
+	}
 }
 
 // lookupLocalCtx bounds each local activity run by startToClose and all

@@ -173,3 +173,16 @@ func (s *lookupSuite) TestMissingAttemptTimeoutIsTheDefault() {
 	s.Require().Len(s.calls, 1)
 	s.Equal(contracts.DefaultLookupTimeout, s.calls[0].in.Timeout)
 }
+
+// An attempt that reached the backend but could not store its outcome is
+// not sent again: the lookup ends failed, recorded by the bookkeeping step.
+func (s *lookupSuite) TestUnrecordedOutcomeIsNotSentAgain() {
+	s.answer(temporal.NewNonRetryableApplicationError("lookup attempt was sent but could not be stored", contracts.ErrTypeUnrecorded, nil))
+	s.expectStatus(string(models.LookupFailed))
+	out := s.run("lkp_unrecorded")
+	s.Len(s.calls, 1, "the backend must be asked once")
+	s.Equal(string(models.LookupFailed), out.Status)
+	s.Equal(1, out.Attempts)
+	s.Require().Len(s.fails, 1)
+	s.Contains(s.fails[0], "could not be stored")
+}

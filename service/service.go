@@ -51,6 +51,7 @@ type Services struct {
 	Conversations  *Conversations
 	Widget         *Widget
 	Apps           *Apps
+	Actions        *Actions
 	// Hub is the hub the services publish to (Deps.Hub or a new one).
 	Hub *live.Hub
 }
@@ -81,6 +82,7 @@ func New(d Deps, cfg config.Config) *Services {
 		Conversations:  &Conversations{st: d.Store, lookups: lookups, history: history, hub: d.Hub, set: set.Lookups},
 		Widget:         &Widget{st: d.Store, lookups: lookups},
 		Apps:           &Apps{st: d.Store, urls: urls, set: set.Apps},
+		Actions:        &Actions{st: d.Store, starter: deliveries, log: d.Log, set: set.Events},
 		Hub:            d.Hub,
 	}
 }

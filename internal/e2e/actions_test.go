@@ -2,12 +2,22 @@ package e2e
 
 import (
 	"encoding/json"
+	"errors"
+	"io/fs"
 	"net/http"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
+	"go.temporal.io/api/temporalproto"
+	sdkworker "go.temporal.io/sdk/worker"
+
+	"github.com/switchboardhq/switchboard/contracts"
+	"github.com/switchboardhq/switchboard/internal/testenv"
 	"github.com/switchboardhq/switchboard/models"
+	"github.com/switchboardhq/switchboard/worker"
 )
 
 // Custom App actions end to end: POST /v1/actions/{action} reaches each
@@ -305,5 +315,44 @@ func TestActionCrossOrg(t *testing.T) {
 	}
 	if theirs.count() != 0 {
 		t.Fatalf("the other org's app got %d requests", theirs.count())
+	}
+}
+
+// TestAppDeliveryHistoryReplays records an app delivery (a 503, then a
+// retry-now, then a 200) into workflows/testdata (with
+// SWITCHBOARD_WRITE_REPLAY_TESTDATA=1, as TestHistoriesReplay) and replays
+// it with the current workflow code: app deliveries run the very same
+// workflow, so their histories must stay replayable like the others.
+func TestAppDeliveryHistoryReplays(t *testing.T) {
+	p := newPlatform(t)
+	r := newReceiver(t, models.SchemeBase64HexHMAC, models.DefaultAppSignatureHeader)
+	r.answer = func(n int, w http.ResponseWriter) {
+		if n == 1 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+	}
+	a := p.createApp(r, map[string]any{"actions": referralAction(nil, "")})
+	_, res := p.sendAction("referral_create", map[string]any{"variables": referral})
+	id := deliveryTo(t, res, a.ID)
+	p.waitAppDelivery(id, models.StatusRetrying)
+	p.call("POST", "/v1/deliveries/"+id+"/retry", nil, nil)
+	p.waitAppDelivery(id, models.StatusSucceeded)
+	wid := contracts.DeliveryWorkflowID(id)
+	_ = p.App.Temporal.GetWorkflow(t.Context(), wid, "").Get(t.Context(), nil)
+	hist := fetchHistory(t, p.App.Temporal, wid)
+	replayer := sdkworker.NewWorkflowReplayer()
+	worker.Register(replayerRegistry{replayer}, nil)
+	if err := replayer.ReplayWorkflowHistory(nil, hist); err != nil {
+		t.Fatalf("app delivery history does not replay: %v", err)
+	}
+	path := filepath.Join(testenv.RepoRoot(), "workflows", "testdata", "delivery_v1_app_retry_now.json")
+	if _, err := os.Stat(path); writeTestdata && errors.Is(err, fs.ErrNotExist) {
+		raw, err := temporalproto.CustomJSONMarshalOptions{Indent: "  "}.Marshal(hist)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, append(raw, '\n'), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

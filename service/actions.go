@@ -24,7 +24,11 @@ type actionStore interface {
 
 // VerificationDecisions reads stored click-reward verification decisions
 // (POST /v1/rewards/verify-click). Decision answers models.ErrNotFound for
-// an ID that is not the org's.
+// an ID that is not the org's (a 400 here), and should answer a
+// *models.ConflictError (409) for one not decided yet. It is a small
+// interface so the click-verification store can be adapted to it when the
+// two parts are merged (e.g. over GetClickVerification: Verified once
+// DecidedAt is set).
 type VerificationDecisions interface {
 	Decision(ctx context.Context, orgID, verificationID string) (verified bool, err error)
 }

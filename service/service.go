@@ -4,7 +4,7 @@
 // requests, call one method here and encode the answer.
 //
 // There is one type per domain (Orgs, Webhooks, Events, Deliveries,
-// Sweeper, BackendConnect, Conversations, Widget, Apps). Each declares the store
+// Sweeper, BackendConnect, Conversations, Widget, Apps, Actions). Each declares the store
 // methods it calls as a small interface (satisfied by *store.Store) and
 // takes its own settings section, so a new integration adds a domain
 // without touching the others. Pieces several domains need (starting a

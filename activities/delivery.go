@@ -39,6 +39,9 @@ func (a *Activities) Deliver(ctx context.Context, in contracts.DeliverActivityIn
 	if err != nil {
 		return contracts.DeliverActivityResult{}, fmt.Errorf("load event: %w", err)
 	}
+	if d.AppID != "" {
+		return a.deliverToApp(ctx, in, d, ev)
+	}
 	wh, err := a.Store.WebhookByID(ctx, d.WebhookID)
 	if errors.Is(err, models.ErrNotFound) || err == nil && !wh.Active {
 		msg := "endpoint was deleted"
@@ -103,7 +106,12 @@ func revealAll(secs []models.Secret) ([]string, error) {
 // failUnsendable records an attempt that could not be sent at all and ends
 // the delivery: retrying cannot help until someone fixes the endpoint.
 func (a *Activities) failUnsendable(ctx context.Context, d models.Delivery, wh models.Webhook, attempt int, msg string) error {
-	rec := &models.Attempt{ParentID: d.ID, Number: attempt, URL: outbound.RedactURL(wh.URL), Error: msg, CreatedAt: a.Now()}
+	return a.failUnsendableTo(ctx, d, wh.URL, attempt, msg)
+}
+
+// failUnsendableTo is failUnsendable for any target URL (endpoint or app).
+func (a *Activities) failUnsendableTo(ctx context.Context, d models.Delivery, url string, attempt int, msg string) error {
+	rec := &models.Attempt{ParentID: d.ID, Number: attempt, URL: outbound.RedactURL(url), Error: msg, CreatedAt: a.Now()}
 	if err := a.Store.RecordAttempt(ctx, rec, store.DeliveryUpdate{Status: models.StatusFailed, LastError: msg, Completed: true}); err != nil {
 		return err
 	}
@@ -146,7 +154,8 @@ func (a *Activities) recordSent(ctx context.Context, out contracts.DeliveryOutco
 func (a *Activities) RecordDelivery(ctx context.Context, out contracts.DeliveryOutcome) (contracts.DeliverActivityResult, error) {
 	rec := &models.Attempt{
 		ParentID: out.DeliveryID, Number: out.Attempt, URL: out.URL, RequestHeaders: out.RequestHeaders,
-		ResponseStatus: out.StatusCode, DurationMicros: out.DurationMicros, Error: out.Error, CreatedAt: a.Now(),
+		ResponseStatus: out.StatusCode, DurationMicros: out.DurationMicros, Error: out.Error,
+		MissingVariables: out.MissingVariables, CreatedAt: a.Now(),
 	}
 	res, failure, err := a.applyDelivery(ctx, out, rec)
 	if err != nil {
@@ -164,6 +173,11 @@ func (a *Activities) applyDelivery(ctx context.Context, out contracts.DeliveryOu
 	switch {
 	case out.OK:
 		u.Status, u.Completed = models.StatusSucceeded, true
+	case out.StatusCode == http.StatusGone && out.WebhookID == "":
+		// An app delivery: stop retrying, leave the app as configured
+		// (apps have no deactivation; its owner disables it).
+		u.Status, u.Completed = models.StatusFailed, true
+		failure = temporal.NewNonRetryableApplicationError("app answered 410 Gone", contracts.ErrTypeGone, nil)
 	case out.StatusCode == http.StatusGone:
 		// 410 means the receiver retired this URL: stop and switch it off.
 		u.Status, u.Completed = models.StatusFailed, true

@@ -17,7 +17,7 @@ type deliveryHandlers struct{ svc *service.Deliveries }
 
 func (s deliveryHandlers) listDeliveries(c *gin.Context) error {
 	f := service.DeliveryFilter{
-		OrgID: principal(c).OrgID, WebhookID: c.Query("webhook_id"), EventType: c.Query("event_type"),
+		OrgID: principal(c).OrgID, WebhookID: c.Query("webhook_id"), AppID: c.Query("app_id"), EventType: c.Query("event_type"),
 		Status: models.DeliveryStatus(c.Query("status")), Cursor: c.Query("cursor"),
 	}
 	var err error

@@ -90,6 +90,8 @@ func (s *Server) routes() []route {
 		{http.MethodGet, "/v1/apps/:id/secret", admin, s.apps.getAppSecret},
 		{http.MethodPost, "/v1/apps/:id/secret/rotate", admin, s.apps.rotateAppSecret},
 		{http.MethodGet, "/v1/egress-ips", admin, s.apps.egressIPs},
+
+		{http.MethodPost, "/v1/actions/:action", admin, s.actions.sendAction},
 	}
 }
 
@@ -104,6 +106,7 @@ type Server struct {
 	widget         widgetHandlers
 	conversations  conversationHandlers
 	apps           appHandlers
+	actions        actionHandlers
 }
 
 // Settings are the API's own config section.
@@ -128,6 +131,7 @@ func New(svc *service.Services, set Settings, log *slog.Logger) *gin.Engine {
 		widget:         widgetHandlers{svc: svc.Widget},
 		conversations:  conversationHandlers{svc: svc.Conversations, log: log},
 		apps:           appHandlers{svc: svc.Apps},
+		actions:        actionHandlers{svc: svc.Actions},
 	}
 	r := gin.New()
 	r.Use(gin.Recovery(), metricsMiddleware(), errorMiddleware(log), textGuard, bodyDeadline, bodyLimit(set.MaxBodyBytes))

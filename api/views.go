@@ -41,6 +41,7 @@ type deliveryView struct {
 	ID             string     `json:"id"`
 	EventID        string     `json:"event_id"`
 	WebhookID      string     `json:"webhook_id"`
+	AppID          string     `json:"app_id,omitempty"`
 	EventType      string     `json:"event_type"`
 	Status         string     `json:"status"`
 	Attempts       int        `json:"attempts"`
@@ -55,7 +56,7 @@ type deliveryView struct {
 
 func viewDelivery(d models.Delivery) deliveryView {
 	return deliveryView{
-		ID: d.ID, EventID: d.EventID, WebhookID: d.WebhookID, EventType: d.EventType, Status: string(d.Status),
+		ID: d.ID, EventID: d.EventID, WebhookID: d.WebhookID, AppID: d.AppID, EventType: d.EventType, Status: string(d.Status),
 		Attempts: d.Attempts, LastStatusCode: d.LastStatusCode, LastError: d.LastError,
 		NextAttemptAt: d.NextAttemptAt, CompletedAt: d.CompletedAt, WorkflowID: contracts.DeliveryWorkflowID(d.ID),
 		CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt,
@@ -70,7 +71,10 @@ type attemptView struct {
 	ResponseBody   string            `json:"response_body,omitempty"`
 	DurationMicros int64             `json:"duration_us"`
 	Error          string            `json:"error,omitempty"`
-	CreatedAt      time.Time         `json:"created_at"`
+	// MissingVariables: variables a Custom App payload read but the
+	// action lacked (they rendered empty).
+	MissingVariables []string  `json:"missing_variables,omitempty"`
+	CreatedAt        time.Time `json:"created_at"`
 }
 
 func viewAttempts(as []models.Attempt) []attemptView {
@@ -78,7 +82,8 @@ func viewAttempts(as []models.Attempt) []attemptView {
 	for i, a := range as {
 		out[i] = attemptView{
 			Number: a.Number, URL: a.URL, RequestHeaders: a.RequestHeaders, ResponseStatus: a.ResponseStatus,
-			ResponseBody: a.ResponseBody, DurationMicros: a.DurationMicros, Error: a.Error, CreatedAt: a.CreatedAt,
+			ResponseBody: a.ResponseBody, DurationMicros: a.DurationMicros, Error: a.Error,
+			MissingVariables: a.MissingVariables, CreatedAt: a.CreatedAt,
 		}
 	}
 	return out

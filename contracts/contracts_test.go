@@ -33,6 +33,8 @@ func TestWireFormat(t *testing.T) {
 		{"DeliveryOutcome", DeliveryOutcome{DeliveryID: "dlv_1", WebhookID: "wh_1", Attempt: 1, NextDelay: 1, Final: true, URL: "https://h/…",
 			RequestHeaders: map[string]string{"A": "b"}, StatusCode: 500, OK: false, DurationMicros: 7, RetryAfter: 2, Error: "HTTP 500"},
 			`{"DeliveryID":"dlv_1","WebhookID":"wh_1","Attempt":1,"NextDelay":1,"Final":true,"URL":"https://h/…","RequestHeaders":{"A":"b"},"StatusCode":500,"OK":false,"DurationMicros":7,"RetryAfter":2,"Error":"HTTP 500"}`},
+		{"DeliveryOutcome of an app", DeliveryOutcome{DeliveryID: "dlv_2", Attempt: 1, MissingVariables: []string{"friend_email"}},
+			`{"DeliveryID":"dlv_2","WebhookID":"","Attempt":1,"NextDelay":0,"Final":false,"URL":"","RequestHeaders":null,"StatusCode":0,"OK":false,"DurationMicros":0,"RetryAfter":0,"Error":"","MissingVariables":["friend_email"]}`},
 		{"MarkDeliveryActivityInput", MarkDeliveryActivityInput{DeliveryID: "dlv_1", Status: "cancelled"},
 			`{"DeliveryID":"dlv_1","Status":"cancelled"}`},
 		{"LookupWorkflowInput", LookupWorkflowInput{LookupID: "lkp_1", AttemptTimeout: time.Second},

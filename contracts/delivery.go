@@ -84,6 +84,10 @@ type DeliveryOutcome struct {
 	DurationMicros int64
 	RetryAfter     time.Duration
 	Error          string
+	// MissingVariables (Custom App deliveries) are the variable names the
+	// rendered payload read but the action lacked; names, never values.
+	// Omitted when empty, so earlier outcomes encode as before.
+	MissingVariables []string `json:",omitempty"`
 }
 
 // MarkDeliveryActivityInput sets a delivery's status without an attempt

@@ -103,10 +103,14 @@ type Event struct {
 
 // Delivery is one event sent to one endpoint: its own Temporal workflow.
 type Delivery struct {
-	ID             string         `gorm:"primaryKey;size:40"`
-	OrgID          string         `gorm:"size:40;not null;index:idx_delivery_org_created,priority:1"`
-	EventID        string         `gorm:"size:40;not null;index"`
-	WebhookID      string         `gorm:"size:40;not null;index"`
+	ID        string `gorm:"primaryKey;size:40"`
+	OrgID     string `gorm:"size:40;not null;index:idx_delivery_org_created,priority:1"`
+	EventID   string `gorm:"size:40;not null;index"`
+	WebhookID string `gorm:"size:40;not null;index"`
+	// AppID is set instead of WebhookID when the delivery sends a Custom
+	// App action (models.App): the same workflow, attempts, retry and
+	// cancel, a payload rendered from the app's custom attributes.
+	AppID          string         `gorm:"size:40;not null;default:'';index"`
 	EventType      string         `gorm:"size:100;not null"`
 	Status         DeliveryStatus `gorm:"size:16;not null;index"`
 	Attempts       int            `gorm:"not null"`
@@ -135,5 +139,8 @@ type Attempt struct {
 	ResponseBody   string            `gorm:"type:text"`
 	DurationMicros int64             `gorm:"not null"`
 	Error          string            `gorm:"size:1000"`
-	CreatedAt      time.Time         `gorm:"not null"`
+	// MissingVariables lists the variables a Custom App payload read but
+	// the action did not carry (they rendered empty); nil for others.
+	MissingVariables []string  `gorm:"serializer:json"`
+	CreatedAt        time.Time `gorm:"not null"`
 }

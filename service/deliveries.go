@@ -35,6 +35,7 @@ type Deliveries struct {
 type DeliveryFilter struct {
 	OrgID     string
 	WebhookID string
+	AppID     string
 	EventType string
 	Status    models.DeliveryStatus
 	Since     time.Time
@@ -50,7 +51,7 @@ func (s *Deliveries) ListDeliveries(ctx context.Context, f DeliveryFilter) ([]mo
 		f.Limit = 50
 	}
 	return s.st.ListDeliveries(ctx, store.DeliveryFilter{
-		OrgID: f.OrgID, WebhookID: f.WebhookID, EventType: f.EventType, Status: f.Status,
+		OrgID: f.OrgID, WebhookID: f.WebhookID, AppID: f.AppID, EventType: f.EventType, Status: f.Status,
 		Since: f.Since, Until: f.Until, Limit: f.Limit, Cursor: f.Cursor,
 	})
 }
@@ -100,9 +101,12 @@ func (s *Deliveries) RetryDelivery(ctx context.Context, orgID, id string) (model
 	if err == nil || !errors.As(err, &nf) {
 		return d, temporalErr(err)
 	}
-	w, err := s.st.WebhookByID(ctx, d.WebhookID)
-	if err != nil {
-		return d, err
+	// An app delivery has no endpoint: it runs the default schedule.
+	var w models.Webhook
+	if d.AppID == "" {
+		if w, err = s.st.WebhookByID(ctx, d.WebhookID); err != nil {
+			return d, err
+		}
 	}
 	if err := s.st.SetDeliveryStatus(ctx, id, models.StatusPending, false); err != nil {
 		return d, err

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"time"
 
+	"github.com/switchboardhq/switchboard/appactions"
 	"github.com/switchboardhq/switchboard/catalog"
 	"github.com/switchboardhq/switchboard/models"
 	"github.com/switchboardhq/switchboard/store"
@@ -78,6 +79,9 @@ func (s *Events) IngestEvent(ctx context.Context, orgID string, in EventInput) (
 	}
 	stored, err := s.st.CreateEvent(ctx, &ev, deliveries, s.set.IdempotencyWindow)
 	res := IngestResult{Event: stored.Event, Deliveries: stored.Deliveries, Duplicate: stored.Duplicate}
+	if _, action := appactions.ActionOf(res.Event.Type); err == nil && res.Duplicate && action {
+		return IngestResult{}, ErrIdempotencyKeyReused // the key belongs to an action (service/actions.go)
+	}
 	if err != nil || res.Duplicate {
 		return res, err
 	}

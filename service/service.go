@@ -4,7 +4,7 @@
 // requests, call one method here and encode the answer.
 //
 // There is one type per domain (Orgs, Webhooks, Events, Deliveries,
-// Sweeper, BackendConnect, Conversations, Widget, Apps). Each declares the store
+// Sweeper, BackendConnect, Conversations, Widget, Apps, Actions). Each declares the store
 // methods it calls as a small interface (satisfied by *store.Store) and
 // takes its own settings section, so a new integration adds a domain
 // without touching the others. Pieces several domains need (starting a
@@ -53,6 +53,7 @@ type Services struct {
 	Conversations  *Conversations
 	Widget         *Widget
 	Apps           *Apps
+	Actions        *Actions
 	// Hub is the hub the services publish to (Deps.Hub or a new one).
 	Hub *live.Hub
 }
@@ -87,6 +88,7 @@ func New(d Deps, cfg config.Config) *Services {
 		Conversations:  &Conversations{st: d.Store, lookups: lookups, history: history, hub: d.Hub, set: set.Lookups},
 		Widget:         &Widget{st: d.Store, lookups: lookups},
 		Apps:           &Apps{st: d.Store, urls: urls, set: set.Apps},
+		Actions:        &Actions{st: d.Store, dispatcher: dispatcher, log: d.Log, set: set.Events},
 		Hub:            d.Hub,
 	}
 }

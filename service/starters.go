@@ -1,6 +1,7 @@
 package service
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"log/slog"
@@ -23,7 +24,9 @@ type deliveryStarter struct {
 	set DeliverySettings
 }
 
-// start starts the delivery workflow. Eager start hands the first
+// start starts the delivery workflow. An app delivery (d.AppID) passes a
+// zero w, so it runs the default schedule, and its app ID is the
+// SwitchboardEndpoint search attribute. Eager start hands the first
 // workflow task straight to this process's worker when it runs one, so the
 // first attempt goes out without waiting for a poll. redrive starts a new
 // run of a workflow ID that may have closed runs: one more attempt,
@@ -53,7 +56,7 @@ func (s *deliveryStarter) start(ctx context.Context, d models.Delivery, w models
 		// a new one, and no caller can tell the two apart.
 		WorkflowExecutionErrorWhenAlreadyStarted: true,
 		TypedSearchAttributes: temporal.NewSearchAttributes(
-			contracts.AttrOrg.ValueSet(d.OrgID), contracts.AttrEndpoint.ValueSet(d.WebhookID),
+			contracts.AttrOrg.ValueSet(d.OrgID), contracts.AttrEndpoint.ValueSet(cmp.Or(d.WebhookID, d.AppID)),
 			contracts.AttrEventType.ValueSet(d.EventType), contracts.AttrStatus.ValueSet(string(models.StatusPending))),
 	}, contracts.DeliveryWorkflow, contracts.DeliveryWorkflowInput{
 		DeliveryID: d.ID, Schedule: schedule, FirstAttempt: firstAttempt, AttemptTimeout: s.set.AttemptTimeout,

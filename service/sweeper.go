@@ -45,7 +45,11 @@ func (s *Sweeper) Sweep(ctx context.Context) (started int, err error) {
 	}
 	var swept []string
 	for _, d := range ds {
-		w, err := s.st.WebhookByID(ctx, d.WebhookID)
+		var w models.Webhook
+		var err error
+		if d.AppID == "" { // an app delivery has no endpoint and runs the default schedule
+			w, err = s.st.WebhookByID(ctx, d.WebhookID)
+		}
 		if errors.Is(err, models.ErrNotFound) {
 			// Deleted endpoint: start anyway, the attempt records the failure.
 			w, err = models.Webhook{ID: d.WebhookID}, nil

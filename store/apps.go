@@ -68,3 +68,15 @@ func (s *Store) DeleteApp(ctx context.Context, orgID, id string) error {
 	}
 	return translate(res.Error)
 }
+
+// AppsWithAction lists the org's enabled apps that enable action, oldest
+// first. Actions are a JSON column, so the match happens in Go; an org has
+// few apps. Secrets stay sealed: ingest does not sign.
+func (s *Store) AppsWithAction(ctx context.Context, orgID, action string) ([]models.App, error) {
+	var all []models.App
+	if err := s.db.WithContext(ctx).Where("org_id = ? AND enabled = ?", orgID, true).
+		Order("created_at, id").Find(&all).Error; err != nil {
+		return nil, translate(err)
+	}
+	return slices.DeleteFunc(all, func(a models.App) bool { return !a.Actions[action].Enabled }), nil
+}

@@ -21,6 +21,6 @@ func (s *Store) Attempts(ctx context.Context, parentID string) ([]models.Attempt
 func upsertAttempt(tx *gorm.DB, a *models.Attempt) error {
 	return tx.Clauses(clause.OnConflict{
 		Columns:   []clause.Column{{Name: "parent_id"}, {Name: "number"}},
-		DoUpdates: clause.AssignmentColumns([]string{"url", "request_headers", "response_status", "response_body", "duration_micros", "error", "created_at"}),
+		DoUpdates: clause.AssignmentColumns([]string{"url", "request_headers", "response_status", "response_body", "duration_micros", "error", "missing_variables", "created_at"}),
 	}).Create(a).Error
 }

@@ -27,6 +27,7 @@ func (s *Store) DeliveryByID(ctx context.Context, id string) (models.Delivery, e
 type DeliveryFilter struct {
 	OrgID     string
 	WebhookID string
+	AppID     string
 	EventType string
 	Status    models.DeliveryStatus
 	Since     time.Time
@@ -50,6 +51,9 @@ func (s *Store) ListDeliveries(ctx context.Context, f DeliveryFilter) ([]models.
 	q := s.db.WithContext(ctx).Where("org_id = ?", f.OrgID)
 	if f.WebhookID != "" {
 		q = q.Where("webhook_id = ?", f.WebhookID)
+	}
+	if f.AppID != "" {
+		q = q.Where("app_id = ?", f.AppID)
 	}
 	if f.EventType != "" {
 		q = q.Where("event_type = ?", f.EventType)

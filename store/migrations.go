@@ -92,7 +92,50 @@ var migrations = []*gormigrate.Migration{
 			return tx.Migrator().DropTable("apps")
 		},
 	},
+	{
+		// Custom App actions are sent as deliveries that point at an app
+		// instead of an endpoint; their attempts list the variables the
+		// payload read but the action lacked.
+		ID: "0006_app_deliveries",
+		Migrate: func(tx *gorm.DB) error {
+			for _, c := range []struct {
+				model any
+				field string
+			}{{&appDelivery{}, "AppID"}, {&appAttempt{}, "MissingVariables"}} {
+				if !tx.Migrator().HasColumn(c.model, c.field) {
+					if err := tx.Migrator().AddColumn(c.model, c.field); err != nil {
+						return err
+					}
+				}
+			}
+			// The app filter of GET /v1/deliveries; a fresh database has it
+			// from 0001 already.
+			if !tx.Migrator().HasIndex(&appDelivery{}, "AppID") {
+				return tx.Migrator().CreateIndex(&appDelivery{}, "AppID")
+			}
+			return nil
+		},
+		Rollback: func(tx *gorm.DB) error {
+			if err := tx.Migrator().DropColumn(&appDelivery{}, "AppID"); err != nil {
+				return err
+			}
+			return tx.Migrator().DropColumn(&appAttempt{}, "MissingVariables")
+		},
+	},
 }
+
+// appDelivery and appAttempt freeze the columns 0006 adds.
+type appDelivery struct {
+	AppID string `gorm:"size:40;not null;default:'';index"`
+}
+
+func (appDelivery) TableName() string { return "deliveries" }
+
+type appAttempt struct {
+	MissingVariables []string `gorm:"serializer:json"`
+}
+
+func (appAttempt) TableName() string { return "attempts" }
 
 // sweptDelivery and sweptLookup freeze the column 0004 adds, so the
 // migration does not change when the models do.

@@ -90,6 +90,10 @@ func (s *Server) routes() []route {
 		{http.MethodGet, "/v1/apps/:id/secret", admin, s.apps.getAppSecret},
 		{http.MethodPost, "/v1/apps/:id/secret/rotate", admin, s.apps.rotateAppSecret},
 		{http.MethodGet, "/v1/egress-ips", admin, s.apps.egressIPs},
+		{http.MethodPost, "/v1/apps/:id/actions/:action/sample", admin, s.appSync.sendSample},
+		{http.MethodPost, "/v1/rewards/verify-click", admin, s.appSync.verifyClick},
+		{http.MethodGet, "/v1/rewards/verifications/:id", admin, s.appSync.getVerification},
+		{http.MethodGet, "/v1/rewards/verifications/:id/history", admin, s.appSync.verificationHistory},
 	}
 }
 
@@ -104,6 +108,7 @@ type Server struct {
 	widget         widgetHandlers
 	conversations  conversationHandlers
 	apps           appHandlers
+	appSync        appSyncHandlers
 }
 
 // Settings are the API's own config section.
@@ -128,6 +133,7 @@ func New(svc *service.Services, set Settings, log *slog.Logger) *gin.Engine {
 		widget:         widgetHandlers{svc: svc.Widget},
 		conversations:  conversationHandlers{svc: svc.Conversations, log: log},
 		apps:           appHandlers{svc: svc.Apps},
+		appSync:        appSyncHandlers{svc: svc.AppSync},
 	}
 	r := gin.New()
 	r.Use(gin.Recovery(), metricsMiddleware(), errorMiddleware(log), textGuard, bodyDeadline, bodyLimit(set.MaxBodyBytes))

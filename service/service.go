@@ -51,6 +51,9 @@ type Services struct {
 	Conversations  *Conversations
 	Widget         *Widget
 	Apps           *Apps
+	// AppSync runs the synchronous Custom App calls (sample payload,
+	// click reward verification).
+	AppSync *AppSync
 	// Hub is the hub the services publish to (Deps.Hub or a new one).
 	Hub *live.Hub
 }
@@ -81,6 +84,7 @@ func New(d Deps, cfg config.Config) *Services {
 		Conversations:  &Conversations{st: d.Store, lookups: lookups, history: history, hub: d.Hub, set: set.Lookups},
 		Widget:         &Widget{st: d.Store, lookups: lookups},
 		Apps:           &Apps{st: d.Store, urls: urls, set: set.Apps},
+		AppSync:        &AppSync{st: d.Store, tc: d.Temporal, history: history, log: d.Log, set: set.Deliveries},
 		Hub:            d.Hub,
 	}
 }

@@ -92,6 +92,16 @@ var migrations = []*gormigrate.Migration{
 			return tx.Migrator().DropTable("apps")
 		},
 	},
+	{
+		// Click reward verifications and each asked app's attempt.
+		ID: "0006_click_verifications",
+		Migrate: func(tx *gorm.DB) error {
+			return tx.AutoMigrate(&models.ClickVerification{}, &models.ClickVerificationApp{})
+		},
+		Rollback: func(tx *gorm.DB) error {
+			return tx.Migrator().DropTable("click_verification_apps", "click_verifications")
+		},
+	},
 }
 
 // sweptDelivery and sweptLookup freeze the column 0004 adds, so the

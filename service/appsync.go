@@ -23,6 +23,7 @@ type appSyncStore interface {
 	GetClickVerification(ctx context.Context, orgID, id string) (models.ClickVerification, []models.ClickVerificationApp, error)
 	DecideClickVerification(ctx context.Context, id string) (models.ClickVerification, []models.ClickVerificationApp, error)
 	CompleteClickVerification(ctx context.Context, id string) error
+	RecordClickApp(ctx context.Context, a models.ClickVerificationApp) error
 }
 
 // AppSync owns the synchronous calls to Custom Apps (seed 001): "Send
@@ -135,7 +136,7 @@ func (s *AppSync) VerifyClick(ctx context.Context, orgID string, variables map[s
 		// Failing open is the contract: the caller gets the decision
 		// within the budget, the cause goes to the log.
 		s.log.Warn("click verification could not start; answering fail-open", "verification", v.ID, "err", err)
-		return s.decide(dctx, v.ID, start)
+		return s.failUnstarted(dctx, v.ID, rows, start)
 	}
 	done := make(chan struct{})
 	go func() {
@@ -161,6 +162,21 @@ func (s *AppSync) VerifyClick(ctx context.Context, orgID string, variables map[s
 			return s.decide(dctx, v.ID, start)
 		}
 	}
+}
+
+// failUnstarted records that no app was asked (the workflow did not
+// start) and answers the fail-open decision, reason internal_error.
+func (s *AppSync) failUnstarted(ctx context.Context, id string, rows []models.ClickVerificationApp, start time.Time) (ClickDecision, error) {
+	for _, r := range rows {
+		r.Verified, r.Reason, r.Error = true, models.ClickReasonInternalError, "the verification could not be started; the app was not asked"
+		if err := s.st.RecordClickApp(ctx, r); err != nil {
+			return ClickDecision{}, err
+		}
+	}
+	if err := s.st.CompleteClickVerification(ctx, id); err != nil {
+		return ClickDecision{}, err
+	}
+	return s.decide(ctx, id, start)
 }
 
 func (s *AppSync) start(ctx context.Context, orgID string, in contracts.ClickVerificationWorkflowInput) (client.WorkflowRun, error) {

@@ -2,9 +2,10 @@ package service
 
 import (
 	"context"
-
 	"log/slog"
+	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.temporal.io/sdk/client"
@@ -127,7 +128,7 @@ func (s *AppSync) VerifyClick(ctx context.Context, orgID string, variables map[s
 		}
 		return s.decide(dctx, v.ID, start)
 	}
-	changed, unsubscribe := s.waiters.subscribe(v.ID)
+	w, unsubscribe := s.waiters.subscribe(v.ID)
 	defer unsubscribe()
 	deadline := time.NewTimer(budget + budgetMargin - time.Since(start))
 	defer deadline.Stop()
@@ -153,9 +154,12 @@ func (s *AppSync) VerifyClick(ctx context.Context, orgID string, variables map[s
 		select {
 		case <-done:
 			return s.decide(dctx, v.ID, start)
-		case <-changed:
-			_, rows, err := s.st.GetClickVerification(dctx, orgID, v.ID)
-			if err != nil || allAnswered(rows) {
+		case <-w.ch:
+			// Each app's activity notifies once after storing its
+			// outcome, and the workflow's bookkeeping once after storing
+			// the rest, so as many notifications as apps means every
+			// outcome is stored: decide without re-reading first.
+			if w.stored.Load() >= int64(len(apps)) {
 				return s.decide(dctx, v.ID, start)
 			}
 		case <-deadline.C:
@@ -238,15 +242,6 @@ func (s *AppSync) decide(ctx context.Context, id string, start time.Time) (Click
 	return out, nil
 }
 
-func allAnswered(rows []models.ClickVerificationApp) bool {
-	for _, r := range rows {
-		if r.Status == models.ClickAppPending {
-			return false
-		}
-	}
-	return true
-}
-
 // validClickVariables checks the request: email is required text; the
 // other variables are free, as the payload's custom attributes read them.
 func validClickVariables(vars map[string]any) error {
@@ -304,27 +299,28 @@ func (s *AppSync) VerificationHistory(ctx context.Context, orgID, id string) ([]
 // clickWaiters wakes in-process waiters when an app's outcome is stored.
 type clickWaiters struct {
 	mu sync.Mutex
-	m  map[string][]chan struct{}
+	m  map[string][]*clickWaiter
 }
 
-func (w *clickWaiters) subscribe(id string) (<-chan struct{}, func()) {
-	ch := make(chan struct{}, 1)
+// clickWaiter is one waiting VerifyClick: stored counts the
+// notifications, ch wakes it (a pending wake-up absorbs the next).
+type clickWaiter struct {
+	ch     chan struct{}
+	stored atomic.Int64
+}
+
+func (w *clickWaiters) subscribe(id string) (*clickWaiter, func()) {
+	cw := &clickWaiter{ch: make(chan struct{}, 1)}
 	w.mu.Lock()
 	if w.m == nil {
-		w.m = map[string][]chan struct{}{}
+		w.m = map[string][]*clickWaiter{}
 	}
-	w.m[id] = append(w.m[id], ch)
+	w.m[id] = append(w.m[id], cw)
 	w.mu.Unlock()
-	return ch, func() {
+	return cw, func() {
 		w.mu.Lock()
 		defer w.mu.Unlock()
-		list := w.m[id]
-		for i, c := range list {
-			if c == ch {
-				list = append(list[:i], list[i+1:]...)
-				break
-			}
-		}
+		list := slices.DeleteFunc(w.m[id], func(c *clickWaiter) bool { return c == cw })
 		if len(list) == 0 {
 			delete(w.m, id)
 		} else {
@@ -336,10 +332,11 @@ func (w *clickWaiters) subscribe(id string) (<-chan struct{}, func()) {
 func (w *clickWaiters) notify(id string) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	for _, ch := range w.m[id] {
+	for _, cw := range w.m[id] {
+		cw.stored.Add(1)
 		select {
-		case ch <- struct{}{}:
-		default: // a wake-up is pending already; it re-reads everything
+		case cw.ch <- struct{}{}:
+		default: // a wake-up is pending already; it reads the count
 		}
 	}
 }

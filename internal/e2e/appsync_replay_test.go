@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -27,7 +28,7 @@ func TestAppSyncHistoriesReplay(t *testing.T) {
 	p := newPlatform(t)
 	slow := newAppReceiver(t, "x-talkable-signature", 2*time.Second, 200, `{}`)
 	fast := newAppReceiver(t, "x-talkable-signature", 0, 200, `{"verified": false}`)
-	p.createApp(t, slow, map[string]any{"actions": clickAction(nil), "timeout_ms": 100})
+	slowApp := p.createApp(t, slow, map[string]any{"actions": clickAction(nil), "timeout_ms": 100})
 	app := p.createApp(t, fast, map[string]any{"actions": clickAction(nil)})
 	c := p.verifyClick(t, map[string]any{"email": "a@shop.example"})
 
@@ -57,6 +58,19 @@ func TestAppSyncHistoriesReplay(t *testing.T) {
 		hist := fetchHistory(t, p.App.Temporal, id)
 		if err := replayer.ReplayWorkflowHistory(nil, hist); err != nil {
 			t.Fatalf("%s does not replay: %v", name, err)
+		}
+		raw, err := temporalproto.CustomJSONMarshalOptions{}.Marshal(hist)
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := withDecodedPayloads(string(raw))
+		if !strings.Contains(text, "EVENT_TYPE_MARKER_RECORDED") {
+			t.Fatalf("%s: no local activity marker in %s", name, text)
+		}
+		for _, leak := range []string{app.Secret, slowApp.Secret} {
+			if strings.Contains(text, leak) {
+				t.Fatalf("%s: an app secret is in the Temporal history", name)
+			}
 		}
 		path := filepath.Join(testenv.RepoRoot(), "workflows", "testdata", name+".json")
 		if _, err := os.Stat(path); writeTestdata && errors.Is(err, fs.ErrNotExist) {

@@ -35,6 +35,9 @@ type Activities struct {
 	// OnLookupDone, when set, is called after a lookup stored its outcome,
 	// so the API can push the profile to operators at once.
 	OnLookupDone func(orgID, conversationID string)
+	// OnClickVerified, when set, is called after an app's click
+	// verification outcome was stored, so the waiting API answers at once.
+	OnClickVerified func(verificationID string)
 }
 
 // New returns Activities sending through out.

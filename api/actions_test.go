@@ -22,7 +22,7 @@ func TestSendActionBadInput(t *testing.T) {
 		{"variables an array", "/v1/actions/referral_create", `{"variables":[1],"idempotency_key":"k1"}`, 400, "invalid_request"},
 		{"variables a string", "/v1/actions/referral_create", `{"variables":"x","idempotency_key":"k1"}`, 400, "invalid_request"},
 		{"platform variable", "/v1/actions/referral_create", `{"variables":{"click_reward_verified":true},"idempotency_key":"k1"}`, 400, "invalid_request"},
-		{"verification not available", "/v1/actions/send_reward", `{"variables":{},"verification_id":"ver_1","idempotency_key":"k1"}`, 400, "not_supported"},
+		{"unknown verification", "/v1/actions/send_reward", `{"variables":{},"verification_id":"ver_1","idempotency_key":"k1"}`, 400, "invalid_request"},
 		{"long idempotency key", "/v1/actions/referral_create", `{"variables":{},"idempotency_key":"` + strings.Repeat("k", 201) + `"}`, 400, "invalid_request"},
 		{"unknown field", "/v1/actions/referral_create", `{"variabels":{},"idempotency_key":"k1"}`, 400, "unknown_field"},
 		{"malformed JSON", "/v1/actions/referral_create", `{"variables":`, 400, "invalid_json"},

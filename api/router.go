@@ -92,6 +92,10 @@ func (s *Server) routes() []route {
 		{http.MethodGet, "/v1/egress-ips", admin, s.apps.egressIPs},
 
 		{http.MethodPost, "/v1/actions/:action", admin, s.actions.sendAction},
+		{http.MethodPost, "/v1/apps/:id/actions/:action/sample", admin, s.appSync.sendSample},
+		{http.MethodPost, "/v1/rewards/verify-click", admin, s.appSync.verifyClick},
+		{http.MethodGet, "/v1/rewards/verifications/:id", admin, s.appSync.getVerification},
+		{http.MethodGet, "/v1/rewards/verifications/:id/history", admin, s.appSync.verificationHistory},
 	}
 }
 
@@ -107,6 +111,7 @@ type Server struct {
 	conversations  conversationHandlers
 	apps           appHandlers
 	actions        actionHandlers
+	appSync        appSyncHandlers
 }
 
 // Settings are the API's own config section.
@@ -132,6 +137,7 @@ func New(svc *service.Services, set Settings, log *slog.Logger) *gin.Engine {
 		conversations:  conversationHandlers{svc: svc.Conversations, log: log},
 		apps:           appHandlers{svc: svc.Apps},
 		actions:        actionHandlers{svc: svc.Actions},
+		appSync:        appSyncHandlers{svc: svc.AppSync},
 	}
 	r := gin.New()
 	r.Use(gin.Recovery(), metricsMiddleware(), errorMiddleware(log), textGuard, bodyDeadline, bodyLimit(set.MaxBodyBytes))

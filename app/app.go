@@ -107,6 +107,8 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, parts Parts
 	}
 	// A finished lookup pushes the profile to operators' SSE streams.
 	acts.OnLookupDone = func(_, conversationID string) { a.Hub.Publish(live.Profile(conversationID)) }
+	// A stored click-verification answer wakes the API waiting for it.
+	acts.OnClickVerified = a.Services.AppSync.NotifyClickVerified
 	runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	a.stop = stop
 	// Every process relays what it publishes to the others on the same

@@ -53,6 +53,18 @@ func TestWireFormat(t *testing.T) {
 			`{"status_code":200,"response_body":"ok","duration_us":3,"success":true}`},
 		{"TestSendActivityResult", TestSendActivityResult{StatusCode: 500, Error: "HTTP 500"},
 			`{"status_code":500,"response_body":"","duration_us":0,"error":"HTTP 500","success":false}`},
+		{"ClickVerificationWorkflowInput", ClickVerificationWorkflowInput{VerificationID: "cvf_1", Apps: []ClickVerifyAppInput{{VerificationID: "cvf_1", AppID: "app_1", Timeout: 1}}},
+			`{"VerificationID":"cvf_1","Apps":[{"VerificationID":"cvf_1","AppID":"app_1","Timeout":1}]}`},
+		{"ClickVerifyAppResult", ClickVerifyAppResult{AppID: "app_1", Verified: true, Reason: "timeout", StatusCode: 0, DurationMicros: 2},
+			`{"AppID":"app_1","Verified":true,"Reason":"timeout","StatusCode":0,"DurationMicros":2}`},
+		{"FinishClickVerificationInput", FinishClickVerificationInput{VerificationID: "cvf_1", Outcomes: []ClickVerifyAppResult{{AppID: "app_1"}}},
+			`{"VerificationID":"cvf_1","Outcomes":[{"AppID":"app_1","Verified":false,"Reason":"","StatusCode":0,"DurationMicros":0}]}`},
+		{"ClickVerificationWorkflowResult", ClickVerificationWorkflowResult{Verified: false, Reason: "rejected"},
+			`{"Verified":false,"Reason":"rejected"}`},
+		{"AppSampleWorkflowInput", AppSampleWorkflowInput{Send: AppSampleActivityInput{OrgID: "org_1", AppID: "app_1", Action: "event", MessageID: "smp_1", Timeout: 1}},
+			`{"Send":{"OrgID":"org_1","AppID":"app_1","Action":"event","MessageID":"smp_1","Timeout":1}}`},
+		{"AppSampleResult", AppSampleResult{StatusCode: 200, Success: true, Payload: []byte(`{"a":"b"}`), MissingVariables: []string{"x"}},
+			`{"status_code":200,"response_body":"","duration_us":0,"success":true,"payload":{"a":"b"},"missing_variables":["x"]}`},
 	}
 	for _, tc := range cases {
 		got, err := json.Marshal(tc.v)
@@ -116,9 +128,11 @@ func TestMarkDeliveryInputDecodesTheOlderPositionalForm(t *testing.T) {
 
 func TestWorkflowIDs(t *testing.T) {
 	for got, want := range map[string]string{
-		DeliveryWorkflowID("dlv_1"):  "delivery-dlv_1",
-		LookupWorkflowID("lkp_1"):    "lookup-lkp_1",
-		TestSendWorkflowID("test_1"): "test-test_1",
+		DeliveryWorkflowID("dlv_1"):          "delivery-dlv_1",
+		LookupWorkflowID("lkp_1"):            "lookup-lkp_1",
+		TestSendWorkflowID("test_1"):         "test-test_1",
+		ClickVerificationWorkflowID("cvf_1"): "clickverify-cvf_1",
+		AppSampleWorkflowID("smp_1"):         "appsample-smp_1",
 	} {
 		if got != want {
 			t.Errorf("workflow ID %q, want %q", got, want)

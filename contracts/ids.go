@@ -24,3 +24,12 @@ func TestSendWorkflowID(requestID string) string { return "test-" + requestID }
 // SignalRetryNow skips the wait before a Delivery's next attempt. It
 // carries no payload.
 const SignalRetryNow = "retry-now"
+
+// ClickVerificationWorkflowID is the workflow ID of a click reward
+// verification.
+func ClickVerificationWorkflowID(verificationID string) string {
+	return "clickverify-" + verificationID
+}
+
+// AppSampleWorkflowID is the workflow ID of an app's "Send sample payload".
+func AppSampleWorkflowID(requestID string) string { return "appsample-" + requestID }

@@ -22,24 +22,19 @@ type actionStore interface {
 }
 
 // VerificationDecisions reads stored click-reward verification decisions
-// (POST /v1/rewards/verify-click). Decision answers models.ErrNotFound for
-// an ID that is not the org's (a 400 here), and should answer a
-// *models.ConflictError (409) for one not decided yet. It is a small
-// interface so the click-verification store can be adapted to it when the
-// two parts are merged (e.g. over GetClickVerification: Verified once
-// DecidedAt is set).
+// (POST /v1/rewards/verify-click; AppSync implements it). It answers
+// models.ErrNotFound for an ID that is not the org's (a 400 here) and a
+// *models.ConflictError (409) for one not decided yet.
 type VerificationDecisions interface {
-	Decision(ctx context.Context, orgID, verificationID string) (verified bool, err error)
+	VerificationDecision(ctx context.Context, orgID, verificationID string) (verified bool, err error)
 }
 
 // Actions owns the sending of Custom App actions.
 type Actions struct {
 	st         actionStore
 	dispatcher *Dispatcher
-	// Verifications is where verification_id is looked up. Click-reward
-	// verification is built separately; until it is wired here (nil), a
-	// verification_id is refused rather than guessed.
-	Verifications VerificationDecisions
+	// verifications is where verification_id is looked up.
+	verifications VerificationDecisions
 	log           *slog.Logger
 	set           EventSettings
 }
@@ -57,8 +52,6 @@ const VerifiedVariable = "click_reward_verified"
 
 // Errors of IngestAction that are about the request, for matching.
 var (
-	ErrVerificationUnsupported = &models.ValidationError{Code: "not_supported", Field: "verification_id",
-		Message: "verification_id is not supported yet: click reward verification is not available on this server"}
 	ErrIdempotencyKeyReused = &models.ConflictError{Message: "idempotency_key was already used for a different event or action"}
 )
 
@@ -142,10 +135,7 @@ func (s *Actions) variables(ctx context.Context, orgID string, in ActionInput) (
 		return nil, nil, models.Invalid("variables", VerifiedVariable+" is set by the platform from verification_id, not by the caller")
 	}
 	if in.VerificationID != "" {
-		if s.Verifications == nil {
-			return nil, nil, ErrVerificationUnsupported
-		}
-		verified, err := s.Verifications.Decision(ctx, orgID, in.VerificationID)
+		verified, err := s.verifications.VerificationDecision(ctx, orgID, in.VerificationID)
 		if errors.Is(err, models.ErrNotFound) {
 			return nil, nil, models.Invalid("verification_id", "no such click reward verification")
 		}

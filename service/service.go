@@ -54,6 +54,9 @@ type Services struct {
 	Widget         *Widget
 	Apps           *Apps
 	Actions        *Actions
+	// AppSync runs the synchronous Custom App calls (sample payload,
+	// click reward verification).
+	AppSync *AppSync
 	// Hub is the hub the services publish to (Deps.Hub or a new one).
 	Hub *live.Hub
 }
@@ -77,6 +80,7 @@ func New(d Deps, cfg config.Config) *Services {
 	dispatcher := newDispatcher(func(ctx context.Context, dl models.Delivery, w models.Webhook) error {
 		return deliveries.start(ctx, dl, w, 1, false)
 	}, set.Dispatch, d.Log)
+	appSync := &AppSync{st: d.Store, tc: d.Temporal, history: history, log: d.Log, set: set.Deliveries}
 	return &Services{
 		Orgs:           &Orgs{st: d.Store},
 		Webhooks:       &Webhooks{st: d.Store, tc: d.Temporal, urls: urls, set: set.Deliveries},
@@ -88,8 +92,10 @@ func New(d Deps, cfg config.Config) *Services {
 		Conversations:  &Conversations{st: d.Store, lookups: lookups, history: history, hub: d.Hub, set: set.Lookups},
 		Widget:         &Widget{st: d.Store, lookups: lookups},
 		Apps:           &Apps{st: d.Store, urls: urls, set: set.Apps},
-		Actions:        &Actions{st: d.Store, dispatcher: dispatcher, log: d.Log, set: set.Events},
-		Hub:            d.Hub,
+		AppSync:        appSync,
+		// Actions read click-reward decisions for verification_id.
+		Actions: &Actions{st: d.Store, dispatcher: dispatcher, verifications: appSync, log: d.Log, set: set.Events},
+		Hub:     d.Hub,
 	}
 }
 

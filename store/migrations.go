@@ -122,6 +122,16 @@ var migrations = []*gormigrate.Migration{
 			return tx.Migrator().DropColumn(&appAttempt{}, "MissingVariables")
 		},
 	},
+	{
+		// Click reward verifications and each asked app's attempt.
+		ID: "0007_click_verifications",
+		Migrate: func(tx *gorm.DB) error {
+			return tx.AutoMigrate(&models.ClickVerification{}, &models.ClickVerificationApp{})
+		},
+		Rollback: func(tx *gorm.DB) error {
+			return tx.Migrator().DropTable("click_verification_apps", "click_verifications")
+		},
+	},
 }
 
 // appDelivery and appAttempt freeze the columns 0006 adds.

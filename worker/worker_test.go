@@ -35,13 +35,15 @@ func TestContractNamesReachTheRegisteredWorkflows(t *testing.T) {
 
 	reg := &names{}
 	Register(reg, nil)
-	for _, name := range []string{contracts.DeliveryWorkflow, contracts.LookupWorkflow, contracts.TestSendWorkflow} {
+	want := []string{contracts.DeliveryWorkflow, contracts.LookupWorkflow, contracts.TestSendWorkflow,
+		contracts.ClickVerificationWorkflow, contracts.AppSampleWorkflow}
+	for _, name := range want {
 		if !reg.has(name) {
 			t.Errorf("no workflow registered as %q (registered: %v)", name, reg.workflows)
 		}
 	}
-	if len(reg.workflows) != 3 {
-		t.Errorf("registered %v, want exactly the three contract names", reg.workflows)
+	if len(reg.workflows) != len(want) {
+		t.Errorf("registered %v, want exactly the contract names %v", reg.workflows, want)
 	}
 }
 

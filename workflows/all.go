@@ -11,8 +11,10 @@ import "github.com/switchboardhq/switchboard/contracts"
 // contracts.DeliveryWorkflow reaches Delivery.
 func All() map[string]any {
 	return map[string]any{
-		contracts.DeliveryWorkflow: Delivery,
-		contracts.TestSendWorkflow: TestSend,
-		contracts.LookupWorkflow:   Lookup,
+		contracts.DeliveryWorkflow:          Delivery,
+		contracts.TestSendWorkflow:          TestSend,
+		contracts.LookupWorkflow:            Lookup,
+		contracts.ClickVerificationWorkflow: ClickVerification,
+		contracts.AppSampleWorkflow:         AppSample,
 	}
 }

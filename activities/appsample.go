@@ -1,0 +1,56 @@
+package activities
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+
+	"go.temporal.io/sdk/activity"
+
+	"github.com/switchboardhq/switchboard/appactions"
+	"github.com/switchboardhq/switchboard/contracts"
+	"github.com/switchboardhq/switchboard/liquidsandbox"
+	"github.com/switchboardhq/switchboard/outbound"
+)
+
+// sampleExcerpt bounds the response excerpt returned to the caller.
+const sampleExcerpt = 2048
+
+// AppSample sends an action's sample payload to an app ("Send sample
+// payload"): the default payload with the app's custom attributes for the
+// action (if it has it configured), rendered on the action's sample
+// variables, signed with the app's secret. The outcome is returned, not
+// retried: a failed sample is an answer, not an error.
+func (a *Activities) AppSample(ctx context.Context, in contracts.AppSampleActivityInput) (contracts.AppSampleResult, error) {
+	app, err := a.Store.GetApp(ctx, in.OrgID, in.AppID)
+	if err != nil {
+		return contracts.AppSampleResult{}, fmt.Errorf("load app: %w", err)
+	}
+	payload, missing, err := appactions.Default().SamplePayload(ctx, in.Action, app.Actions[in.Action].Attributes)
+	if err != nil {
+		var te *liquidsandbox.TemplateError
+		if errors.As(err, &te) {
+			// The sandbox writes its messages for clients.
+			return contracts.AppSampleResult{Error: "the payload could not be rendered: " + te.Field + ": " + te.Message}, nil
+		}
+		return contracts.AppSampleResult{Error: "the payload could not be rendered"}, nil
+	}
+	out := contracts.AppSampleResult{Payload: payload, MissingVariables: missing}
+	if out.MissingVariables == nil {
+		out.MissingVariables = []string{}
+	}
+	target, err := appTarget(app)
+	if err != nil {
+		activity.GetLogger(ctx).Warn("app sample: the signing secret did not open", "app", app.ID, "error", err)
+		out.Error = "the app's signing secret could not be opened with the configured keys"
+		return out, nil
+	}
+	res := a.Outbound.Do(ctx, outbound.Request{
+		Target: target, Kind: "sample", MessageID: in.MessageID, Body: payload,
+		Timeout: cmp.Or(in.Timeout, a.Settings.DeliveryTimeout), ResponseLimit: sampleExcerpt,
+	})
+	out.StatusCode, out.ResponseBody, out.DurationMicros = res.Status, outbound.StorableText(res.Body, sampleExcerpt), res.Duration.Microseconds()
+	out.Success, out.Error = res.OK(), res.Error
+	return out, nil
+}

@@ -1,0 +1,164 @@
+package activities
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	"go.temporal.io/sdk/activity"
+
+	"github.com/switchboardhq/switchboard/appactions"
+	"github.com/switchboardhq/switchboard/contracts"
+	"github.com/switchboardhq/switchboard/models"
+	"github.com/switchboardhq/switchboard/outbound"
+)
+
+// clickAction is the catalog action a verification sends.
+const clickAction = "click_reward_verification"
+
+// clickAnswerLimit bounds the answer read for the decision: the doc's
+// answer is a small JSON object; a longer one is still a 2xx (verified).
+const clickAnswerLimit = 4096
+
+// clickStoreTries is how often an app's outcome is written before the
+// activity leaves it to the workflow's final bookkeeping.
+const clickStoreTries = 3
+
+// ClickVerifyApp asks one app whether a click reward may be given: it
+// renders the action's payload (with the app's custom attributes) on the
+// verification's variables, signs it with the app's secret and sends it
+// with the app's timeout. It never fails on the app's behalf: a timeout,
+// network error or non-2xx answer is an outcome that verifies (fail open,
+// seed 001), so an activity error means the platform itself failed.
+func (a *Activities) ClickVerifyApp(ctx context.Context, in contracts.ClickVerifyAppInput) (contracts.ClickVerifyAppResult, error) {
+	v, err := a.Store.ClickVerificationByID(ctx, in.VerificationID)
+	if err != nil {
+		return contracts.ClickVerifyAppResult{}, fmt.Errorf("load verification: %w", err)
+	}
+	app, err := a.Store.AppByID(ctx, in.AppID)
+	if err != nil {
+		return contracts.ClickVerifyAppResult{}, fmt.Errorf("load app: %w", err)
+	}
+	row := models.ClickVerificationApp{VerificationID: v.ID, AppID: app.ID, URL: outbound.RedactURL(app.URL)}
+	body, _, err := appactions.RenderPayload(ctx, clickAction, v.Variables, app.Actions[clickAction].Attributes)
+	switch {
+	case err != nil:
+		// Templates were checked at save time; a render that fails now
+		// (the output cap, the deadline) is the platform's problem, and
+		// the reward is not held for it.
+		row.Verified, row.Reason, row.Error = true, models.ClickReasonInternalError, "the payload could not be rendered"
+	default:
+		target, serr := appTarget(app)
+		if serr != nil {
+			activity.GetLogger(ctx).Warn("click verification: the app's secret did not open", "app", app.ID, "error", serr)
+			row.Verified, row.Reason, row.Error = true, models.ClickReasonSecret, "the app's signing secret could not be opened with the configured keys"
+			break
+		}
+		res := a.Outbound.Do(ctx, outbound.Request{
+			Target: target, Kind: "click_verification", MessageID: v.ID, Body: body,
+			Timeout: cmp.Or(in.Timeout, app.Timeout()), ResponseLimit: clickAnswerLimit,
+		})
+		row.Verified, row.Reason = ClickAnswer(res)
+		row.RequestHeaders, row.StatusCode, row.DurationMicros = res.RequestHeaders, res.Status, res.Duration.Microseconds()
+		row.ResponseBody, row.Error = outbound.StorableText(res.Body, clickAnswerLimit), res.Error
+	}
+	out := contracts.ClickVerifyAppResult{AppID: app.ID, Verified: row.Verified, Reason: row.Reason,
+		StatusCode: row.StatusCode, DurationMicros: row.DurationMicros}
+	// The row is what the API's decision reads. If it cannot be written,
+	// the outcome still goes back to the workflow, whose bookkeeping
+	// stores it: the call is never repeated.
+	for i := range clickStoreTries {
+		if err = a.Store.RecordClickApp(ctx, row); err == nil || ctx.Err() != nil {
+			break
+		}
+		time.Sleep(time.Duration(i+1) * 50 * time.Millisecond)
+	}
+	if err != nil {
+		activity.GetLogger(ctx).Warn("click verification: could not store an app's outcome", "verification", v.ID, "app", app.ID, "error", err)
+	} else if a.OnClickVerified != nil {
+		a.OnClickVerified(v.ID)
+	}
+	return out, nil
+}
+
+// ClickAnswer reads an app's answer: a 2xx whose JSON body says
+// "verified": false (at the top level or under "result") rejects; any
+// other 2xx verifies; no answer, a non-2xx or a redirect verifies too
+// (fail open), with the reason.
+func ClickAnswer(res outbound.Result) (verified bool, reason string) {
+	switch res.Fail {
+	case outbound.FailNone:
+		if rejects(res.Body) {
+			return false, models.ClickReasonRejected
+		}
+		return true, models.ClickReasonVerified
+	case outbound.FailTimeout:
+		return true, models.ClickReasonTimeout
+	case outbound.FailRefused:
+		return true, models.ClickReasonRefused
+	case outbound.FailRedirect:
+		return true, models.ClickReasonRedirect
+	case outbound.FailHTTP:
+		return true, "http_" + strconv.Itoa(res.Status)
+	case outbound.FailSign:
+		return true, models.ClickReasonSecret
+	default:
+		return true, models.ClickReasonNetworkError
+	}
+}
+
+func rejects(body []byte) bool {
+	var ans struct {
+		Verified *bool `json:"verified"`
+		Result   *struct {
+			Verified *bool `json:"verified"`
+		} `json:"result"`
+	}
+	if err := json.NewDecoder(bytes.NewReader(body)).Decode(&ans); err != nil {
+		return false
+	}
+	if ans.Verified != nil && !*ans.Verified {
+		return true
+	}
+	return ans.Result != nil && ans.Result.Verified != nil && !*ans.Result.Verified
+}
+
+// appTarget is an app's endpoint with its one secret, opened for signing.
+func appTarget(app models.App) (outbound.Target, error) {
+	secret, err := app.Secret.Reveal()
+	if err != nil {
+		return outbound.Target{}, fmt.Errorf("open the app's signing secret: %w", err)
+	}
+	return outbound.Target{URL: app.URL, SigningScheme: models.AppSigningScheme, SignatureHeader: app.SignatureHeader,
+		Secrets: []string{secret}}, nil
+}
+
+// FinishClickVerification is the workflow's bookkeeping once every app
+// answered or failed: it stores outcomes the app activities could not
+// (a row already stored is left alone), fixes the decision if the API
+// has not (its process may have gone) and marks the verification
+// complete.
+func (a *Activities) FinishClickVerification(ctx context.Context, in contracts.FinishClickVerificationInput) (contracts.ClickVerificationWorkflowResult, error) {
+	for _, o := range in.Outcomes {
+		row := models.ClickVerificationApp{VerificationID: in.VerificationID, AppID: o.AppID, Verified: o.Verified,
+			Reason: o.Reason, StatusCode: o.StatusCode, DurationMicros: o.DurationMicros}
+		if err := a.Store.RecordClickApp(ctx, row); err != nil {
+			return contracts.ClickVerificationWorkflowResult{}, fmt.Errorf("record app outcome: %w", err)
+		}
+	}
+	v, _, err := a.Store.DecideClickVerification(ctx, in.VerificationID)
+	if err != nil {
+		return contracts.ClickVerificationWorkflowResult{}, fmt.Errorf("decide: %w", err)
+	}
+	if err := a.Store.CompleteClickVerification(ctx, in.VerificationID); err != nil {
+		return contracts.ClickVerificationWorkflowResult{}, fmt.Errorf("complete: %w", err)
+	}
+	if a.OnClickVerified != nil {
+		a.OnClickVerified(in.VerificationID)
+	}
+	return contracts.ClickVerificationWorkflowResult{Verified: v.Verified, Reason: v.Reason}, nil
+}

@@ -1,0 +1,126 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+
+	"gorm.io/gorm"
+
+	"github.com/switchboardhq/switchboard/models"
+)
+
+// CreateClickVerification stores a verification with one pending row per
+// app asked, in one transaction, before the workflow starts: a decision
+// made at the deadline counts every app that has not answered.
+func (s *Store) CreateClickVerification(ctx context.Context, v *models.ClickVerification, apps []models.ClickVerificationApp) error {
+	return translate(s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Create(v).Error; err != nil {
+			return err
+		}
+		if len(apps) == 0 {
+			return nil
+		}
+		return tx.Create(&apps).Error
+	}))
+}
+
+// ClickVerificationByID loads a verification regardless of org, for
+// activities that got the ID from the workflow input.
+func (s *Store) ClickVerificationByID(ctx context.Context, id string) (models.ClickVerification, error) {
+	return first[models.ClickVerification](ctx, s.db, "id = ?", id)
+}
+
+// GetClickVerification loads one of the org's verifications with every
+// asked app's attempt, in app-ID order.
+func (s *Store) GetClickVerification(ctx context.Context, orgID, id string) (models.ClickVerification, []models.ClickVerificationApp, error) {
+	v, err := first[models.ClickVerification](ctx, s.db, "org_id = ? AND id = ?", orgID, id)
+	if err != nil {
+		return v, nil, err
+	}
+	apps, err := clickApps(s.db.WithContext(ctx), id)
+	return v, apps, translate(err)
+}
+
+func clickApps(tx *gorm.DB, id string) ([]models.ClickVerificationApp, error) {
+	var out []models.ClickVerificationApp
+	err := tx.Where("verification_id = ?", id).Order("app_id").Find(&out).Error
+	return out, err
+}
+
+// lockClickVerification takes the verification row's write lock (a no-op
+// update: PostgreSQL locks the row, SQLite serializes writers anyway), so
+// recording an answer and deciding never interleave: an answer recorded
+// after the decision is marked late, one recorded before is counted.
+func lockClickVerification(tx *gorm.DB, id string) (models.ClickVerification, error) {
+	var v models.ClickVerification
+	res := tx.Model(&models.ClickVerification{}).Where("id = ?", id).Update("reason", gorm.Expr("reason"))
+	if res.Error != nil {
+		return v, res.Error
+	}
+	if res.RowsAffected == 0 {
+		return v, models.ErrNotFound
+	}
+	return v, tx.Where("id = ?", id).Take(&v).Error
+}
+
+// RecordClickApp stores an app's outcome. Only the first outcome counts:
+// a row already done is left alone, so a retried activity or the
+// workflow's final bookkeeping cannot overwrite it. An outcome stored
+// after the decision is marked Late.
+func (s *Store) RecordClickApp(ctx context.Context, a models.ClickVerificationApp) error {
+	return translate(s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		v, err := lockClickVerification(tx, a.VerificationID)
+		if err != nil {
+			return err
+		}
+		// The column holds the JSON serializer's form; Updates with a map
+		// bypasses the serializer, so it is written here.
+		headers, err := json.Marshal(a.RequestHeaders)
+		if err != nil {
+			return err
+		}
+		now := Now()
+		return tx.Model(&models.ClickVerificationApp{}).
+			Where("verification_id = ? AND app_id = ? AND status = ?", a.VerificationID, a.AppID, models.ClickAppPending).
+			Updates(map[string]any{
+				"status": models.ClickAppDone, "verified": a.Verified, "reason": a.Reason, "url": a.URL,
+				"request_headers": string(headers), "status_code": a.StatusCode,
+				"response_body": a.ResponseBody, "duration_micros": a.DurationMicros,
+				"error": clip(a.Error, maxErrorText), "late": v.DecidedAt != nil, "completed_at": now,
+			}).Error
+	}))
+}
+
+// DecideClickVerification fixes the verification's decision from the
+// outcomes stored so far (pending apps count as timeouts) unless it is
+// already decided, and returns the stored decision with the app rows as
+// they were when it was made (rows recorded later are marked Late).
+func (s *Store) DecideClickVerification(ctx context.Context, id string) (models.ClickVerification, []models.ClickVerificationApp, error) {
+	var v models.ClickVerification
+	var apps []models.ClickVerificationApp
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var err error
+		if v, err = lockClickVerification(tx, id); err != nil {
+			return err
+		}
+		if apps, err = clickApps(tx, id); err != nil {
+			return err
+		}
+		if v.DecidedAt != nil {
+			return nil
+		}
+		now := Now()
+		v.Verified, v.Reason = models.DecideClick(apps)
+		v.DecidedAt = &now
+		return tx.Model(&models.ClickVerification{}).Where("id = ?", id).
+			Updates(map[string]any{"verified": v.Verified, "reason": v.Reason, "decided_at": now}).Error
+	})
+	return v, apps, translate(err)
+}
+
+// CompleteClickVerification marks that every asked app's outcome is
+// recorded.
+func (s *Store) CompleteClickVerification(ctx context.Context, id string) error {
+	return translate(s.db.WithContext(ctx).Model(&models.ClickVerification{}).
+		Where("id = ? AND completed_at IS NULL", id).Update("completed_at", Now()).Error)
+}

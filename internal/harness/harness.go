@@ -69,11 +69,17 @@ func New(t testing.TB, cfg config.Config) *Platform {
 // twice on one cfg.
 func Start(t testing.TB, cfg config.Config, parts app.Parts) *Platform {
 	t.Helper()
+	return StartLogged(t, cfg, parts, slog.New(slog.NewTextHandler(io.Discard, nil)))
+}
+
+// StartLogged is Start with the platform's logger given, so a test can read
+// what the platform logs (e.g. that no secret is ever in it).
+func StartLogged(t testing.TB, cfg config.Config, parts app.Parts, log *slog.Logger) *Platform {
+	t.Helper()
 	ctx := t.Context()
 	if err := app.Migrate(ctx, cfg); err != nil {
 		t.Fatal(err)
 	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	a, err := app.Start(ctx, cfg, log, parts)
 	if err != nil {
 		t.Fatal(err)

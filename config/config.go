@@ -187,33 +187,22 @@ func (c Config) OutboundProxyURL() (*url.URL, error) {
 	return u, nil
 }
 
-// OutboundAllowPrefixes is the parsed OutboundAllowCIDRs; a bare address
-// counts as a single-address prefix.
+// OutboundAllowPrefixes is the parsed OutboundAllowCIDRs.
 func (c Config) OutboundAllowPrefixes() ([]netip.Prefix, error) {
-	var out []netip.Prefix
-	for _, s := range c.OutboundAllowCIDRs {
-		s = strings.TrimSpace(s)
-		if s == "" {
-			continue
-		}
-		p, err := netip.ParsePrefix(s)
-		if err != nil {
-			a, aerr := netip.ParseAddr(s)
-			if aerr != nil {
-				return nil, fmt.Errorf("%sOUTBOUND_ALLOW_CIDRS: %q is not a CIDR", Prefix, s)
-			}
-			p = netip.PrefixFrom(a, a.BitLen())
-		}
-		out = append(out, p.Masked())
-	}
-	return out, nil
+	return parsePrefixes("OUTBOUND_ALLOW_CIDRS", c.OutboundAllowCIDRs)
 }
 
-// EgressPrefixes is the parsed EgressIPs; a bare address counts as a
-// single-address prefix, so the answer of GET /v1/egress-ips is canonical.
+// EgressPrefixes is the parsed EgressIPs, canonical for GET /v1/egress-ips.
 func (c Config) EgressPrefixes() ([]netip.Prefix, error) {
+	return parsePrefixes("EGRESS_IPS", c.EgressIPs)
+}
+
+// parsePrefixes reads a list of CIDRs in which a bare address counts as a
+// single-address prefix; zoned IPv6 addresses name an interface, not a
+// network, and are refused.
+func parsePrefixes(setting string, list []string) ([]netip.Prefix, error) {
 	var out []netip.Prefix
-	for _, s := range c.EgressIPs {
+	for _, s := range list {
 		s = strings.TrimSpace(s)
 		if s == "" {
 			continue
@@ -222,7 +211,7 @@ func (c Config) EgressPrefixes() ([]netip.Prefix, error) {
 		if err != nil {
 			a, aerr := netip.ParseAddr(s)
 			if aerr != nil || a.Zone() != "" {
-				return nil, fmt.Errorf("%sEGRESS_IPS: %q is not an IP address or CIDR", Prefix, s)
+				return nil, fmt.Errorf("%s%s: %q is not an IP address or CIDR", Prefix, setting, s)
 			}
 			p = netip.PrefixFrom(a, a.BitLen())
 		}

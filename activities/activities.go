@@ -10,6 +10,7 @@ package activities
 import (
 	"time"
 
+	"github.com/switchboardhq/switchboard/models"
 	"github.com/switchboardhq/switchboard/outbound"
 	"github.com/switchboardhq/switchboard/store"
 )
@@ -38,6 +39,10 @@ type Activities struct {
 	// OnClickVerified, when set, is called after an app's click
 	// verification outcome was stored, so the waiting API answers at once.
 	OnClickVerified func(verificationID string)
+	// OnClickDecided, when set, is called instead of OnClickVerified when
+	// storing an app's outcome also fixed the decision (it was the last
+	// one out), with the decision and the rows it counted.
+	OnClickDecided func(v models.ClickVerification, apps []models.ClickVerificationApp)
 }
 
 // New returns Activities sending through out.

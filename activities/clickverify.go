@@ -15,6 +15,7 @@ import (
 	"github.com/switchboardhq/switchboard/contracts"
 	"github.com/switchboardhq/switchboard/models"
 	"github.com/switchboardhq/switchboard/outbound"
+	"github.com/switchboardhq/switchboard/store"
 )
 
 // clickAction is the catalog action a verification sends.
@@ -71,15 +72,21 @@ func (a *Activities) ClickVerifyApp(ctx context.Context, in contracts.ClickVerif
 	// The row is what the API's decision reads. If it cannot be written,
 	// the outcome still goes back to the workflow, whose bookkeeping
 	// stores it: the call is never repeated.
+	var decided *store.ClickDecided
 	for i := range clickStoreTries {
-		if err = a.Store.RecordClickApp(ctx, row); err == nil || ctx.Err() != nil {
+		if decided, err = a.Store.RecordClickAppAndDecide(ctx, row); err == nil || ctx.Err() != nil {
 			break
 		}
 		time.Sleep(time.Duration(i+1) * 50 * time.Millisecond)
 	}
-	if err != nil {
+	switch {
+	case err != nil:
 		activity.GetLogger(ctx).Warn("click verification: could not store an app's outcome", "verification", v.ID, "app", app.ID, "error", err)
-	} else if a.OnClickVerified != nil {
+	case decided != nil && a.OnClickDecided != nil:
+		// The last outcome fixed the decision: the waiting API answers
+		// it without reading it back.
+		a.OnClickDecided(decided.Verification, decided.Apps)
+	case a.OnClickVerified != nil:
 		a.OnClickVerified(v.ID)
 	}
 	return out, nil
@@ -143,22 +150,39 @@ func appTarget(app models.App) (outbound.Target, error) {
 // has not (its process may have gone) and marks the verification
 // complete.
 func (a *Activities) FinishClickVerification(ctx context.Context, in contracts.FinishClickVerificationInput) (contracts.ClickVerificationWorkflowResult, error) {
-	for _, o := range in.Outcomes {
-		row := models.ClickVerificationApp{VerificationID: in.VerificationID, AppID: o.AppID, Verified: o.Verified,
-			Reason: o.Reason, StatusCode: o.StatusCode, DurationMicros: o.DurationMicros}
-		if err := a.Store.RecordClickApp(ctx, row); err != nil {
-			return contracts.ClickVerificationWorkflowResult{}, fmt.Errorf("record app outcome: %w", err)
-		}
-	}
-	v, _, err := a.Store.DecideClickVerification(ctx, in.VerificationID)
+	// Usually the last app's activity decided and every row is stored:
+	// one statement completes it.
+	v, ok, err := a.Store.FinishedClickVerification(ctx, in.VerificationID)
 	if err != nil {
-		return contracts.ClickVerificationWorkflowResult{}, fmt.Errorf("decide: %w", err)
+		return contracts.ClickVerificationWorkflowResult{}, fmt.Errorf("finish: %w", err)
 	}
-	if err := a.Store.CompleteClickVerification(ctx, in.VerificationID); err != nil {
-		return contracts.ClickVerificationWorkflowResult{}, fmt.Errorf("complete: %w", err)
+	if !ok {
+		if v, err = a.finishSlowly(ctx, in); err != nil {
+			return contracts.ClickVerificationWorkflowResult{}, err
+		}
 	}
 	if a.OnClickVerified != nil {
 		a.OnClickVerified(in.VerificationID)
 	}
 	return contracts.ClickVerificationWorkflowResult{Verified: v.Verified, Reason: v.Reason}, nil
+}
+
+// finishSlowly stores the outcomes no activity stored, decides if the API
+// has not and marks the verification complete.
+func (a *Activities) finishSlowly(ctx context.Context, in contracts.FinishClickVerificationInput) (models.ClickVerification, error) {
+	for _, o := range in.Outcomes {
+		row := models.ClickVerificationApp{VerificationID: in.VerificationID, AppID: o.AppID, Verified: o.Verified,
+			Reason: o.Reason, StatusCode: o.StatusCode, DurationMicros: o.DurationMicros}
+		if err := a.Store.RecordClickApp(ctx, row); err != nil {
+			return models.ClickVerification{}, fmt.Errorf("record app outcome: %w", err)
+		}
+	}
+	v, _, err := a.Store.DecideClickVerification(ctx, in.VerificationID)
+	if err != nil {
+		return v, fmt.Errorf("decide: %w", err)
+	}
+	if err := a.Store.CompleteClickVerification(ctx, in.VerificationID); err != nil {
+		return v, fmt.Errorf("complete: %w", err)
+	}
+	return v, nil
 }

@@ -109,6 +109,7 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, parts Parts
 	acts.OnLookupDone = func(_, conversationID string) { a.Hub.Publish(live.Profile(conversationID)) }
 	// A stored click-verification answer wakes the API waiting for it.
 	acts.OnClickVerified = a.Services.AppSync.NotifyClickVerified
+	acts.OnClickDecided = a.Services.AppSync.NotifyClickDecided
 	runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	a.stop = stop
 	// Every process relays what it publishes to the others on the same

@@ -155,6 +155,11 @@ func (s *AppSync) VerifyClick(ctx context.Context, orgID string, variables map[s
 		case <-done:
 			return s.decide(dctx, v.ID, start)
 		case <-w.ch:
+			if d := w.decided.Load(); d != nil {
+				// The last app's activity decided while storing its
+				// outcome and handed the decision over: no read-back.
+				return answer(d.v, d.apps, start), nil
+			}
 			// Each app's activity notifies once after storing its
 			// outcome, and the workflow's bookkeeping once after storing
 			// the rest, so as many notifications as apps means every
@@ -230,6 +235,12 @@ func (s *AppSync) decide(ctx context.Context, id string, start time.Time) (Click
 	if err != nil {
 		return ClickDecision{}, err
 	}
+	return answer(v, rows, start), nil
+}
+
+// answer builds the caller's answer from a stored decision and the rows it
+// counted.
+func answer(v models.ClickVerification, rows []models.ClickVerificationApp, start time.Time) ClickDecision {
 	out := ClickDecision{Verified: v.Verified, Reason: v.Reason, VerificationID: v.ID, Apps: make([]ClickAppAnswer, 0, len(rows))}
 	for _, r := range rows {
 		a := ClickAppAnswer{AppID: r.AppID, Verified: r.Verified, Reason: r.Reason, StatusCode: r.StatusCode, DurationMS: r.DurationMicros / 1000}
@@ -239,7 +250,7 @@ func (s *AppSync) decide(ctx context.Context, id string, start time.Time) (Click
 		}
 		out.Apps = append(out.Apps, a)
 	}
-	return out, nil
+	return out
 }
 
 // validClickVariables checks the request: email is required text; the
@@ -262,6 +273,12 @@ func validClickVariables(vars map[string]any) error {
 // NotifyClickVerified wakes a VerifyClick waiting in this process: an
 // app's outcome was stored. The worker's activities call it.
 func (s *AppSync) NotifyClickVerified(verificationID string) { s.waiters.notify(verificationID) }
+
+// NotifyClickDecided wakes a VerifyClick waiting in this process with the
+// decision an app's activity fixed while storing the last outcome.
+func (s *AppSync) NotifyClickDecided(v models.ClickVerification, apps []models.ClickVerificationApp) {
+	s.waiters.notifyDecided(v, apps)
+}
 
 // ErrVerificationPending: the verification has no decision yet.
 var ErrVerificationPending = &models.ConflictError{Message: "the verification has no decision yet"}
@@ -305,8 +322,15 @@ type clickWaiters struct {
 // clickWaiter is one waiting VerifyClick: stored counts the
 // notifications, ch wakes it (a pending wake-up absorbs the next).
 type clickWaiter struct {
-	ch     chan struct{}
-	stored atomic.Int64
+	ch      chan struct{}
+	stored  atomic.Int64
+	decided atomic.Pointer[clickDecided]
+}
+
+// clickDecided is a decision handed over by the activity that fixed it.
+type clickDecided struct {
+	v    models.ClickVerification
+	apps []models.ClickVerificationApp
 }
 
 func (w *clickWaiters) subscribe(id string) (*clickWaiter, func()) {
@@ -329,11 +353,22 @@ func (w *clickWaiters) subscribe(id string) (*clickWaiter, func()) {
 	}
 }
 
-func (w *clickWaiters) notify(id string) {
+func (w *clickWaiters) notify(id string) { w.wake(id, nil) }
+
+func (w *clickWaiters) notifyDecided(v models.ClickVerification, apps []models.ClickVerificationApp) {
+	w.wake(v.ID, &clickDecided{v: v, apps: apps})
+}
+
+// wake counts a stored outcome for id's waiters and hands them the
+// decision d when it is not nil.
+func (w *clickWaiters) wake(id string, d *clickDecided) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	for _, cw := range w.m[id] {
 		cw.stored.Add(1)
+		if d != nil {
+			cw.decided.Store(d)
+		}
 		select {
 		case cw.ch <- struct{}{}:
 		default: // a wake-up is pending already; it reads the count

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"github.com/switchboardhq/switchboard/models"
 )
@@ -68,7 +69,30 @@ func lockClickVerification(tx *gorm.DB, id string) (models.ClickVerification, er
 // workflow's final bookkeeping cannot overwrite it. An outcome stored
 // after the decision is marked Late.
 func (s *Store) RecordClickApp(ctx context.Context, a models.ClickVerificationApp) error {
-	return translate(s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	_, err := s.recordClickApp(ctx, a, false)
+	return err
+}
+
+// ClickDecided is a decision made while storing the last outcome: the
+// verification as stored and every app's row.
+type ClickDecided struct {
+	Verification models.ClickVerification
+	Apps         []models.ClickVerificationApp
+}
+
+// RecordClickAppAndDecide stores an app's outcome like RecordClickApp
+// and, if it was the last pending one and nobody decided yet, fixes the
+// decision and marks the verification complete in the same transaction:
+// it holds the row lock already, so the waiting API can take the
+// decision from the caller instead of another round of statements. It
+// returns nil when it did not decide.
+func (s *Store) RecordClickAppAndDecide(ctx context.Context, a models.ClickVerificationApp) (*ClickDecided, error) {
+	return s.recordClickApp(ctx, a, true)
+}
+
+func (s *Store) recordClickApp(ctx context.Context, a models.ClickVerificationApp, decide bool) (*ClickDecided, error) {
+	var out *ClickDecided
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		v, err := lockClickVerification(tx, a.VerificationID)
 		if err != nil {
 			return err
@@ -80,15 +104,55 @@ func (s *Store) RecordClickApp(ctx context.Context, a models.ClickVerificationAp
 			return err
 		}
 		now := Now()
-		return tx.Model(&models.ClickVerificationApp{}).
+		res := tx.Model(&models.ClickVerificationApp{}).
 			Where("verification_id = ? AND app_id = ? AND status = ?", a.VerificationID, a.AppID, models.ClickAppPending).
 			Updates(map[string]any{
 				"status": models.ClickAppDone, "verified": a.Verified, "reason": a.Reason, "url": a.URL,
 				"request_headers": string(headers), "status_code": a.StatusCode,
 				"response_body": a.ResponseBody, "duration_micros": a.DurationMicros,
 				"error": clip(a.Error, maxErrorText), "late": v.DecidedAt != nil, "completed_at": now,
-			}).Error
-	}))
+			})
+		if res.Error != nil || !decide || v.DecidedAt != nil || res.RowsAffected == 0 {
+			return res.Error
+		}
+		apps, err := clickApps(tx, a.VerificationID)
+		if err != nil {
+			return err
+		}
+		for _, r := range apps {
+			if r.Status == models.ClickAppPending {
+				return nil // another app is still out: not the last outcome
+			}
+		}
+		v.Verified, v.Reason = models.DecideClick(apps)
+		v.DecidedAt, v.CompletedAt = &now, &now
+		if err := tx.Model(&models.ClickVerification{}).Where("id = ?", v.ID).
+			Updates(map[string]any{"verified": v.Verified, "reason": v.Reason, "decided_at": now, "completed_at": now}).Error; err != nil {
+			return err
+		}
+		out = &ClickDecided{Verification: v, Apps: apps}
+		return nil
+	})
+	if err != nil {
+		return nil, translate(err)
+	}
+	return out, nil
+}
+
+// FinishedClickVerification answers the stored decision and marks the
+// verification complete in one statement when it is already decided and
+// no app row is pending (the usual case: the last app's activity decided).
+// ok is false otherwise, and nothing was changed.
+func (s *Store) FinishedClickVerification(ctx context.Context, id string) (v models.ClickVerification, ok bool, err error) {
+	res := s.db.WithContext(ctx).Model(&v).Clauses(clause.Returning{}).
+		Where("id = ? AND decided_at IS NOT NULL", id).
+		Where("NOT EXISTS (?)", s.db.Model(&models.ClickVerificationApp{}).Select("1").
+			Where("verification_id = ? AND status = ?", id, models.ClickAppPending)).
+		Update("completed_at", gorm.Expr("COALESCE(completed_at, ?)", Now()))
+	if res.Error != nil {
+		return v, false, translate(res.Error)
+	}
+	return v, res.RowsAffected == 1, nil
 }
 
 // DecideClickVerification fixes the verification's decision from the

@@ -67,6 +67,76 @@ func TestClickVerificationStoreConformance(t *testing.T) {
 			t.Fatalf("unknown: %v", err)
 		}
 	})
+	conform(t, "the last outcome decides and completes in its transaction", func(t *testing.T, st *store.Store) {
+		ctx := t.Context()
+		org, _ := seedOrg(t, st)
+		v := models.ClickVerification{ID: models.NewID("cvf"), OrgID: org.ID, CreatedAt: store.Now(),
+			Variables: map[string]any{"email": "a@shop.example"}}
+		pending := func(app string) models.ClickVerificationApp {
+			return models.ClickVerificationApp{VerificationID: v.ID, AppID: app, Status: models.ClickAppPending,
+				Verified: true, Reason: models.ClickReasonTimeout, CreatedAt: v.CreatedAt}
+		}
+		if err := st.CreateClickVerification(ctx, &v, []models.ClickVerificationApp{pending("app_a"), pending("app_b")}); err != nil {
+			t.Fatal(err)
+		}
+		if _, ok, err := st.FinishedClickVerification(ctx, v.ID); err != nil || ok {
+			t.Fatalf("finished before any outcome: %v %v", ok, err)
+		}
+		// app_b is still out: app_a's outcome does not decide.
+		d, err := st.RecordClickAppAndDecide(ctx, models.ClickVerificationApp{VerificationID: v.ID, AppID: "app_a",
+			Verified: true, Reason: models.ClickReasonVerified, StatusCode: 200})
+		if err != nil || d != nil {
+			t.Fatalf("first of two decided: %+v %v", d, err)
+		}
+		d, err = st.RecordClickAppAndDecide(ctx, models.ClickVerificationApp{VerificationID: v.ID, AppID: "app_b",
+			Verified: false, Reason: models.ClickReasonRejected, StatusCode: 200})
+		if err != nil || d == nil || d.Verification.Verified || d.Verification.Reason != models.ClickReasonRejected ||
+			d.Verification.DecidedAt == nil || len(d.Apps) != 2 {
+			t.Fatalf("last outcome: %+v %v", d, err)
+		}
+		// What was handed over is what is stored, complete, in time.
+		stored, rows, err := st.GetClickVerification(ctx, org.ID, v.ID)
+		if err != nil || stored.Verified || stored.Reason != models.ClickReasonRejected || stored.DecidedAt == nil ||
+			stored.CompletedAt == nil || len(rows) != 2 || rows[0].Late || rows[1].Late || rows[1].Status != models.ClickAppDone {
+			t.Fatalf("stored %+v %+v %v", stored, rows, err)
+		}
+		// A repeated outcome neither decides again nor changes anything.
+		if d, err := st.RecordClickAppAndDecide(ctx, models.ClickVerificationApp{VerificationID: v.ID, AppID: "app_b",
+			Verified: true, Reason: models.ClickReasonVerified}); err != nil || d != nil {
+			t.Fatalf("repeat: %+v %v", d, err)
+		}
+		fin, ok, err := st.FinishedClickVerification(ctx, v.ID)
+		if err != nil || !ok || fin.Verified || fin.Reason != models.ClickReasonRejected {
+			t.Fatalf("finished: %+v %v %v", fin, ok, err)
+		}
+	})
+	conform(t, "a decision made at the deadline is not remade by a later last outcome", func(t *testing.T, st *store.Store) {
+		ctx := t.Context()
+		org, _ := seedOrg(t, st)
+		v := models.ClickVerification{ID: models.NewID("cvf"), OrgID: org.ID, CreatedAt: store.Now(),
+			Variables: map[string]any{"email": "a@shop.example"}}
+		if err := st.CreateClickVerification(ctx, &v, []models.ClickVerificationApp{{VerificationID: v.ID, AppID: "app_a",
+			Status: models.ClickAppPending, Verified: true, Reason: models.ClickReasonTimeout, CreatedAt: v.CreatedAt}}); err != nil {
+			t.Fatal(err)
+		}
+		got, _, err := st.DecideClickVerification(ctx, v.ID)
+		if err != nil || !got.Verified || got.Reason != models.ClickReasonTimeout {
+			t.Fatalf("deadline decision %+v %v", got, err)
+		}
+		d, err := st.RecordClickAppAndDecide(ctx, models.ClickVerificationApp{VerificationID: v.ID, AppID: "app_a",
+			Verified: false, Reason: models.ClickReasonRejected, StatusCode: 200})
+		if err != nil || d != nil {
+			t.Fatalf("late outcome decided: %+v %v", d, err)
+		}
+		fin, ok, err := st.FinishedClickVerification(ctx, v.ID)
+		if err != nil || !ok || !fin.Verified || fin.Reason != models.ClickReasonTimeout {
+			t.Fatalf("finished: %+v %v %v", fin, ok, err)
+		}
+		_, rows, err := st.GetClickVerification(ctx, org.ID, v.ID)
+		if err != nil || len(rows) != 1 || !rows[0].Late || rows[0].Verified {
+			t.Fatalf("late row %+v %v", rows, err)
+		}
+	})
 }
 
 func TestDecideClick(t *testing.T) {

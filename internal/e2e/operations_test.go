@@ -74,6 +74,31 @@ func TestRedriveFailedDeliveryStartsANewRun(t *testing.T) {
 	if code := p.call("POST", "/v1/deliveries/"+id+"/retry", nil, nil); code != http.StatusConflict {
 		t.Fatalf("retry of a succeeded delivery: %d, want 409", code)
 	}
+
+	// The history route shows both runs, oldest first, each event marked by
+	// its run: the failed first run is not hidden by the re-drive.
+	var hist struct {
+		Events []struct {
+			RunID string `json:"run_id"`
+			ID    int64  `json:"id"`
+			Type  string `json:"type"`
+		} `json:"events"`
+	}
+	if code := p.call("GET", "/v1/deliveries/"+id+"/history", nil, &hist); code != http.StatusOK {
+		t.Fatalf("history: %d", code)
+	}
+	var runs []string
+	for i, e := range hist.Events {
+		if i == 0 || e.RunID != hist.Events[i-1].RunID {
+			if e.ID != 1 || e.Type != "WorkflowExecutionStarted" {
+				t.Fatalf("a run's events must start with its start event: %+v", e)
+			}
+			runs = append(runs, e.RunID)
+		}
+	}
+	if len(runs) != 2 || runs[0] == runs[1] || runs[0] == "" {
+		t.Fatalf("runs in the history: %v", runs)
+	}
 }
 
 func TestTestButtonSendsSignedSample(t *testing.T) {

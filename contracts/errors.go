@@ -24,4 +24,8 @@ const (
 	// activity needs, e.g. a task scheduled with positional arguments by
 	// workflow code older than its input struct: no retry can complete it.
 	ErrTypeIncompleteInput = "IncompleteInput"
+	// ErrTypeDeliveryFailed ends a Delivery run whose delivery failed for
+	// good (attempts exhausted, 410, endpoint gone), so the Web UI shows the
+	// run as Failed with the last error instead of a green Completed.
+	ErrTypeDeliveryFailed = "DeliveryFailed"
 )

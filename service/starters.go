@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net/url"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
@@ -48,7 +49,9 @@ func (s *deliveryStarter) start(ctx context.Context, d models.Delivery, w models
 	ctx, cancel := withDeadline(ctx, 10*time.Second)
 	defer cancel()
 	_, err := s.tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID:                    contracts.DeliveryWorkflowID(d.ID),
+		ID: contracts.DeliveryWorkflowID(d.ID),
+		// The run's one-line summary in the Web UI: what goes where.
+		StaticSummary:         deliverySummary(d, w),
 		TaskQueue:             s.set.TaskQueue,
 		EnableEagerStart:      true,
 		WorkflowIDReusePolicy: reuse,
@@ -62,6 +65,16 @@ func (s *deliveryStarter) start(ctx context.Context, d models.Delivery, w models
 		DeliveryID: d.ID, Schedule: schedule, FirstAttempt: firstAttempt, AttemptTimeout: s.set.AttemptTimeout,
 	})
 	return err
+}
+
+// deliverySummary is "contact.created → hooks.example.com" (the host only:
+// paths and queries may hold tokens), or the app for an action.
+func deliverySummary(d models.Delivery, w models.Webhook) string {
+	to := "app " + d.AppID
+	if u, err := url.Parse(w.URL); err == nil && u.Host != "" {
+		to = u.Host
+	}
+	return d.EventType + " → " + to
 }
 
 // alreadyStarted reports that Temporal holds the workflow ID (a running

@@ -3,6 +3,7 @@ package workflows
 import (
 	"cmp"
 	"errors"
+	"fmt"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -39,10 +40,12 @@ func Delivery(ctx workflow.Context, in contracts.DeliveryWorkflowInput) (contrac
 		}
 		var res contracts.DeliverActivityResult
 		var err error
+		// Each attempt's step in the Web UI reads "attempt 3/8".
+		summary := fmt.Sprintf("attempt %d/%d", first+i, first+total-1)
 		if i == 0 {
-			err = workflow.ExecuteLocalActivity(localAttemptCtx(ctx, timeout), a.Deliver, attempt).Get(ctx, &res)
+			err = workflow.ExecuteLocalActivity(localAttemptCtx(ctx, timeout, summary), a.Deliver, attempt).Get(ctx, &res)
 		} else {
-			err = workflow.ExecuteActivity(attemptCtx(ctx, timeout), a.Deliver, attempt).Get(ctx, &res)
+			err = workflow.ExecuteActivity(attemptCtx(ctx, timeout, summary), a.Deliver, attempt).Get(ctx, &res)
 		}
 		err = recordUnrecorded(ctx, err)
 		if err == nil {
@@ -56,7 +59,7 @@ func Delivery(ctx workflow.Context, in contracts.DeliveryWorkflowInput) (contrac
 		if !isHTTP && appErr != nil && appErr.NonRetryable() {
 			// 410 Gone or a deleted/disabled endpoint: the activity already
 			// recorded the terminal state.
-			return finish(ctx, models.StatusFailed, i+1)
+			return failed(ctx, i+1, appErr.Message())
 		}
 		if final {
 			if !isHTTP {
@@ -65,13 +68,16 @@ func Delivery(ctx workflow.Context, in contracts.DeliveryWorkflowInput) (contrac
 					return contracts.DeliveryWorkflowResult{Status: string(models.StatusFailed), Attempts: i + 1}, err
 				}
 			}
-			return finish(ctx, models.StatusFailed, i+1)
+			return failed(ctx, i+1, failureText(err))
 		}
 		delay := in.Schedule[i]
 		if isHTTP && appErr.NextRetryDelay() > 0 {
 			delay = appErr.NextRetryDelay()
 		}
 		setStatus(ctx, models.StatusRetrying)
+		// The run's current details in the Web UI say what it waits for.
+		workflow.SetCurrentDetails(ctx, fmt.Sprintf("attempt %d/%d failed: %s. Retrying in %s, at %s (POST /v1/deliveries/%s/retry skips the wait).",
+			first+i, first+total-1, failureText(err), delay, workflow.Now(ctx).Add(delay).UTC().Format(time.RFC3339), in.DeliveryID))
 		if v >= versionCorrectness {
 			// A retry-now that arrived during the attempt asked to skip a
 			// wait that had not begun; it must not skip this one.
@@ -83,6 +89,32 @@ func Delivery(ctx workflow.Context, in contracts.DeliveryWorkflowInput) (contrac
 		}
 	}
 	return finish(ctx, models.StatusFailed, total) // unreachable: the loop returns on its final attempt
+}
+
+// changeFailedRun makes a delivery that fails for good end as a Failed run
+// (ErrTypeDeliveryFailed with the last error) instead of a Completed one
+// whose failure only shows in the result. Runs recorded before it replay
+// as they completed.
+const changeFailedRun = "failed-run-state"
+
+// failed ends a run whose delivery failed for good.
+func failed(ctx workflow.Context, attempts int, reason string) (contracts.DeliveryWorkflowResult, error) {
+	res, _ := finish(ctx, models.StatusFailed, attempts)
+	if workflow.GetVersion(ctx, changeFailedRun, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return res, nil
+	}
+	return res, temporal.NewNonRetryableApplicationError(reason, contracts.ErrTypeDeliveryFailed, nil, res)
+}
+
+// failureText is an attempt's failure as the activity described it (its
+// texts are redacted by the outbound client), or a fixed text when the
+// attempt never completed.
+func failureText(err error) string {
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) && appErr.Message() != "" {
+		return appErr.Message()
+	}
+	return "the attempt did not complete (timeout or internal error)"
 }
 
 // recordUnrecorded stores, with the RecordDelivery bookkeeping activity, an
@@ -136,7 +168,7 @@ func markDelivery(ctx workflow.Context, v workflow.Version, deliveryID string, s
 func waitOrRetryNow(ctx workflow.Context, retryNow workflow.ReceiveChannel, delay time.Duration) error {
 	timerCtx, stopTimer := workflow.WithCancel(ctx)
 	defer stopTimer()
-	timer := workflow.NewTimer(timerCtx, delay)
+	timer := workflow.NewTimerWithOptions(timerCtx, delay, workflow.TimerOptions{Summary: "wait " + delay.String() + " before the next attempt"})
 	var timerErr error
 	sel := workflow.NewSelector(ctx)
 	sel.AddFuture(timer, func(f workflow.Future) { timerErr = f.Get(ctx, nil) })

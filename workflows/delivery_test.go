@@ -61,8 +61,18 @@ func (s *deliverySuite) run(in contracts.DeliveryWorkflowInput) contracts.Delive
 	s.env.ExecuteWorkflow(Delivery, in)
 	s.True(s.env.IsWorkflowCompleted())
 	var res contracts.DeliveryWorkflowResult
-	if err := s.env.GetWorkflowError(); err == nil {
+	err := s.env.GetWorkflowError()
+	if err == nil {
 		s.NoError(s.env.GetWorkflowResult(&res))
+		return res
+	}
+	// A delivery that failed for good ends as a Failed run whose error
+	// carries the result.
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) && appErr.Type() == contracts.ErrTypeDeliveryFailed {
+		s.NoError(appErr.Details(&res))
+		s.Equal(string(models.StatusFailed), res.Status, "only a failed delivery fails the run")
+		s.True(appErr.NonRetryable())
 	}
 	return res
 }
@@ -110,6 +120,11 @@ func (s *deliverySuite) TestRetriesFollowTheDefaultScheduleThenFail() {
 	s.answer(fails...)
 	res := s.run(contracts.DeliveryWorkflowInput{DeliveryID: "dlv_2", Schedule: contracts.DefaultDeliverySchedule, AttemptTimeout: 30 * time.Second})
 	s.Equal(contracts.DeliveryWorkflowResult{Status: string(models.StatusFailed), Attempts: 8}, res)
+	// The run is Failed, with the last attempt's error, not Completed.
+	var appErr *temporal.ApplicationError
+	s.Require().True(errors.As(s.env.GetWorkflowError(), &appErr), "an exhausted delivery must fail the run")
+	s.Equal(contracts.ErrTypeDeliveryFailed, appErr.Type())
+	s.Equal("HTTP 500", appErr.Message())
 	s.Equal(contracts.DefaultDeliverySchedule, s.gaps())
 	s.True(s.calls[7].in.Final)
 	for i, c := range s.calls {

@@ -20,16 +20,18 @@ var infraRetry = &temporal.RetryPolicy{
 	MaximumInterval:    time.Minute,
 }
 
-func attemptCtx(ctx workflow.Context, httpTimeout time.Duration) workflow.Context {
+func attemptCtx(ctx workflow.Context, httpTimeout time.Duration, summary string) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		Summary:                summary,
 		StartToCloseTimeout:    httpTimeout + storeMargin,
 		ScheduleToCloseTimeout: 10 * time.Minute,
 		RetryPolicy:            infraRetry,
 	})
 }
 
-func localAttemptCtx(ctx workflow.Context, httpTimeout time.Duration) workflow.Context {
+func localAttemptCtx(ctx workflow.Context, httpTimeout time.Duration, summary string) workflow.Context {
 	return workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
+		Summary:                summary,
 		StartToCloseTimeout:    httpTimeout + storeMargin,
 		ScheduleToCloseTimeout: 10 * time.Minute,
 		RetryPolicy:            infraRetry,

@@ -6,10 +6,16 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/converter"
+
 	"github.com/switchboardhq/switchboard/app"
+	"github.com/switchboardhq/switchboard/contracts"
 	"github.com/switchboardhq/switchboard/internal/harness"
 	"github.com/switchboardhq/switchboard/models"
 	"github.com/switchboardhq/switchboard/store"
@@ -250,5 +256,67 @@ func TestEncryptedSecretsEndToEnd(t *testing.T) {
 	m := p.message(map[string]any{"visitor_id": "sealed", "text": "hi"})
 	if c := p.waitCustomer(m.ConversationID, models.ProfileOK); c.Profile == nil {
 		t.Fatalf("customer: %+v", c)
+	}
+}
+
+// TestFailedDeliveryReadsLikeTheProductInTheWebUI: read back through the
+// Temporal API what an operator sees: a delivery that exhausts its
+// attempts is a Failed run with the last error, the run has a one-line
+// summary (event type → endpoint host) and each attempt's step says which
+// attempt it was.
+func TestFailedDeliveryReadsLikeTheProductInTheWebUI(t *testing.T) {
+	p := newPlatform(t)
+	r := newReceiver(t, "hmac-sha256-hex", "Switchboard-Signature")
+	r.answer = func(_ int, w http.ResponseWriter) { w.WriteHeader(http.StatusServiceUnavailable) }
+	p.createWebhook(r, map[string]any{"retry_schedule": []string{"1s"}})
+	ev := p.sendEvent(contactEvent)
+	id := ev.Deliveries[0].ID
+	p.waitStatus(id, models.StatusFailed)
+
+	tc := p.App.Temporal
+	var desc *workflowservice.DescribeWorkflowExecutionResponse
+	eventually(t, "the run to close", func() bool {
+		var err error
+		desc, err = tc.DescribeWorkflowExecution(t.Context(), contracts.DeliveryWorkflowID(id), "")
+		return err == nil && desc.GetWorkflowExecutionInfo().GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING
+	})
+	if got := desc.GetWorkflowExecutionInfo().GetStatus(); got != enumspb.WORKFLOW_EXECUTION_STATUS_FAILED {
+		t.Fatalf("an exhausted delivery's run is %v, want FAILED", got)
+	}
+	var summary string
+	if err := converter.GetDefaultDataConverter().FromPayload(desc.GetExecutionConfig().GetUserMetadata().GetSummary(), &summary); err != nil {
+		t.Fatal(err)
+	}
+	host := strings.TrimPrefix(r.URL, "http://")
+	if summary != "contact.created → "+host {
+		t.Fatalf("run summary %q", summary)
+	}
+	it := tc.GetWorkflowHistory(t.Context(), contracts.DeliveryWorkflowID(id), "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT)
+	closing, err := it.Next()
+	if err != nil {
+		t.Fatal(err)
+	}
+	failure := closing.GetWorkflowExecutionFailedEventAttributes().GetFailure()
+	if failure.GetMessage() != "HTTP 503" || failure.GetApplicationFailureInfo().GetType() != contracts.ErrTypeDeliveryFailed {
+		t.Fatalf("the failed run's error: %v", failure)
+	}
+	// The second attempt is a regular activity whose step reads "attempt 2/2".
+	it = tc.GetWorkflowHistory(t.Context(), contracts.DeliveryWorkflowID(id), "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	found := false
+	for it.HasNext() {
+		e, err := it.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e.GetEventType() != enumspb.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED {
+			continue
+		}
+		var s string
+		if err := converter.GetDefaultDataConverter().FromPayload(e.GetUserMetadata().GetSummary(), &s); err == nil && s == "attempt 2/2" {
+			found = true
+		}
+	}
+	if !found {
+		t.Fatal(`no "attempt 2/2" step in the history`)
 	}
 }

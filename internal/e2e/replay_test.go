@@ -78,11 +78,13 @@ func TestHistoriesReplay(t *testing.T) {
 	p.waitCustomer(failedLookup.ConversationID, models.ProfileFailed)
 
 	// Delivery runs carry the version of their shape: delivery_*.json
-	// without one were recorded before delivery-correctness version 1.
+	// without one were recorded before delivery-correctness version 1,
+	// delivery_v1_* before failed-run-state (a failed delivery then
+	// completed its run), delivery_v2_* after it.
 	runs := map[string]string{
-		"delivery_v1_retry_after_then_retry_now": contracts.DeliveryWorkflowID(retried),
-		"delivery_v1_cancelled":                  contracts.DeliveryWorkflowID(cancelled),
-		"delivery_v1_gone":                       contracts.DeliveryWorkflowID(gone),
+		"delivery_v2_retry_after_then_retry_now": contracts.DeliveryWorkflowID(retried),
+		"delivery_v2_cancelled":                  contracts.DeliveryWorkflowID(cancelled),
+		"delivery_v2_gone":                       contracts.DeliveryWorkflowID(gone),
 		"lookup_ok_on_retry":                     contracts.LookupWorkflowID(retriedLookup.LookupID),
 		"lookup_failed_twice":                    contracts.LookupWorkflowID(failedLookup.LookupID),
 	}

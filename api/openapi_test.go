@@ -57,7 +57,9 @@ func TestOpenAPIAndDocsAreServedWithoutAKey(t *testing.T) {
 	rec = httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/docs", nil))
 	if rec.Code != http.StatusOK || !strings.Contains(rec.Header().Get("Content-Type"), "text/html") ||
-		!strings.Contains(rec.Body.String(), "<code>/v1/webhooks/{id}/secret/rotate</code>") {
+		!strings.Contains(rec.Body.String(), "<code>/v1/webhooks/{id}/secret/rotate</code>") ||
+		!strings.Contains(rec.Body.String(), `<h3 id="Webhook">Webhook</h3>`) ||
+		!strings.Contains(rec.Body.String(), "<code>201 Webhook</code>") {
 		t.Fatalf("GET /docs = %d %.200s", rec.Code, rec.Body.String())
 	}
 }

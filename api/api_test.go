@@ -32,7 +32,7 @@ func newTestAPI(t *testing.T) (http.Handler, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return New(svc, SettingsFrom(cfg), log), org.SecretKey
+	return contractChecked(t, New(svc, SettingsFrom(cfg), log)), org.SecretKey
 }
 
 type apiErr struct {

@@ -45,7 +45,7 @@ func newAppsAPI(t *testing.T, adjust func(*config.Config)) appsAPI {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return appsAPI{h: New(svc, SettingsFrom(cfg), log), keyA: a.SecretKey, pubA: a.PublicKey, b: b.SecretKey}
+	return appsAPI{h: contractChecked(t, New(svc, SettingsFrom(cfg), log)), keyA: a.SecretKey, pubA: a.PublicKey, b: b.SecretKey}
 }
 
 type appAnswer struct {

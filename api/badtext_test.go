@@ -37,7 +37,7 @@ func newBadTextAPI(t *testing.T, databaseURL, sqlitePath string) badTextAPI {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return badTextAPI{h: New(svc, SettingsFrom(cfg), log), secret: org.SecretKey, pub: org.PublicKey, orgID: org.Org.ID}
+	return badTextAPI{h: contractChecked(t, New(svc, SettingsFrom(cfg), log)), secret: org.SecretKey, pub: org.PublicKey, orgID: org.Org.ID}
 }
 
 // send makes one request. rawPath is put on the wire as given (escapes

@@ -52,7 +52,7 @@ func TestCustomerEventsSeeLookupsFinishedElsewhere(t *testing.T) {
 	// Read and write deadlines far shorter than the stream's life: the
 	// stream must be exempt from both (streamDeadlines, bodyDeadline), or
 	// it ends before the change below.
-	srv := httptest.NewUnstartedServer(New(svc, SettingsFrom(cfg), log)) // 127.0.0.1
+	srv := httptest.NewUnstartedServer(contractChecked(t, New(svc, SettingsFrom(cfg), log))) // 127.0.0.1
 	srv.Config.ReadTimeout, srv.Config.WriteTimeout = 100*time.Millisecond, 100*time.Millisecond
 	srv.Start()
 	defer srv.Close()

@@ -39,6 +39,8 @@ type route struct {
 func (s *Server) routes() []route {
 	return []route{
 		{http.MethodGet, "/healthz", open, s.org.health},
+		{http.MethodGet, "/openapi.json", open, serveOpenAPI},
+		{http.MethodGet, "/docs", open, serveDocs},
 		{http.MethodGet, "/v1/event-types", admin, s.webhooks.listEventTypes},
 
 		{http.MethodPost, "/v1/webhooks", admin, s.webhooks.createWebhook},

@@ -45,7 +45,7 @@ func newGuardedAPI(t *testing.T, zone zoneResolver) (http.Handler, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return New(svc, SettingsFrom(cfg), log), org.SecretKey
+	return contractChecked(t, New(svc, SettingsFrom(cfg), log)), org.SecretKey
 }
 
 // Internal destinations are refused at save time, for webhooks and Backend

@@ -109,7 +109,7 @@ func TestDatabaseOutOfConnectionsAnswers503(t *testing.T) {
 	if _, err := st.GetWebhook(t.Context(), org.Org.ID, "wh_x"); !errors.Is(err, models.ErrUnavailable) {
 		t.Fatalf("store error %v, want ErrUnavailable", err)
 	}
-	h := New(svc, SettingsFrom(cfg), log)
+	h := contractChecked(t, New(svc, SettingsFrom(cfg), log))
 	for _, rq := range []struct{ method, path, body string }{
 		{"GET", "/healthz", ""},
 		{"GET", "/v1/webhooks", ""},
@@ -155,7 +155,7 @@ func TestTemporalUnreachableAnswers503(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := New(svc, SettingsFrom(cfg), log)
+	h := contractChecked(t, New(svc, SettingsFrom(cfg), log))
 	var w struct{ ID string }
 	created, _, body := do(t, h, org.SecretKey, "POST", "/v1/webhooks", `{"url":"https://a.example/h","event_types":["contact.created"]}`)
 	if err := json.Unmarshal(body, &w); created != http.StatusCreated || err != nil {

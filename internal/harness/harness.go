@@ -21,6 +21,7 @@ import (
 
 	"github.com/switchboardhq/switchboard/app"
 	"github.com/switchboardhq/switchboard/config"
+	"github.com/switchboardhq/switchboard/internal/contracttest"
 	"github.com/switchboardhq/switchboard/internal/testenv"
 )
 
@@ -89,7 +90,9 @@ func StartLogged(t testing.TB, cfg config.Config, parts app.Parts, log *slog.Log
 	if !parts.API {
 		return p
 	}
-	srv := httptest.NewServer(a.Handler)
+	// Every exchange an end-to-end test makes is checked against the
+	// OpenAPI document the binary serves (contracttest).
+	srv := httptest.NewServer(contracttest.FromServer(t, a.Handler).Wrap(t, a.Handler))
 	t.Cleanup(srv.Close)
 	org, err := a.Services.Orgs.CreateOrg(ctx, "e2e")
 	if err != nil {

@@ -8,7 +8,6 @@ import (
 
 	"github.com/switchboardhq/switchboard/appactions"
 	"github.com/switchboardhq/switchboard/contracts"
-	"github.com/switchboardhq/switchboard/liquidsandbox"
 	"github.com/switchboardhq/switchboard/models"
 	"github.com/switchboardhq/switchboard/outbound"
 )
@@ -40,21 +39,15 @@ func (a *Activities) deliverToApp(ctx context.Context, in contracts.DeliverActiv
 	if err != nil {
 		// The same variables and templates fail the same way every time:
 		// no retry. TemplateError's text is the sandbox's own, safe to show.
-		msg := "the payload could not be rendered"
-		var te *liquidsandbox.TemplateError
-		if errors.As(err, &te) {
-			msg = fmt.Sprintf("the payload could not be rendered: %s: %s", te.Field, te.Message)
-		}
-		return contracts.DeliverActivityResult{}, a.failUnsendableTo(ctx, d, app.URL, in.Attempt, msg)
+		return contracts.DeliverActivityResult{}, a.failUnsendableTo(ctx, d, app.URL, in.Attempt, renderFailure(err))
 	}
-	secret, err := app.Secret.Reveal()
+	target, err := appTarget(app)
 	if err != nil {
-		return contracts.DeliverActivityResult{}, fmt.Errorf("open the app's signing secret: %w", err) // a key problem, worth retrying
+		return contracts.DeliverActivityResult{}, err // a key problem, worth retrying
 	}
 	res := a.Outbound.Do(ctx, outbound.Request{
-		Target: outbound.Target{URL: app.URL, SigningScheme: models.AppSigningScheme, SignatureHeader: app.SignatureHeader,
-			Secrets: []string{secret}},
-		Kind: "app_action", MessageID: d.ID, Body: body,
+		Target: target,
+		Kind:   "app_action", MessageID: d.ID, Body: body,
 		Timeout: cmp.Or(in.Timeout, a.Settings.DeliveryTimeout), ResponseLimit: a.Settings.ResponseBodyLimit,
 	})
 	if res.Fail == outbound.FailSign {

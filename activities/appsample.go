@@ -3,19 +3,14 @@ package activities
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 
 	"go.temporal.io/sdk/activity"
 
 	"github.com/switchboardhq/switchboard/appactions"
 	"github.com/switchboardhq/switchboard/contracts"
-	"github.com/switchboardhq/switchboard/liquidsandbox"
 	"github.com/switchboardhq/switchboard/outbound"
 )
-
-// sampleExcerpt bounds the response excerpt returned to the caller.
-const sampleExcerpt = 2048
 
 // AppSample sends an action's sample payload to an app ("Send sample
 // payload"): the default payload with the app's custom attributes for the
@@ -29,12 +24,7 @@ func (a *Activities) AppSample(ctx context.Context, in contracts.AppSampleActivi
 	}
 	payload, missing, err := appactions.Default().SamplePayload(ctx, in.Action, app.Actions[in.Action].Attributes)
 	if err != nil {
-		var te *liquidsandbox.TemplateError
-		if errors.As(err, &te) {
-			// The sandbox writes its messages for clients.
-			return contracts.AppSampleResult{Error: "the payload could not be rendered: " + te.Field + ": " + te.Message}, nil
-		}
-		return contracts.AppSampleResult{Error: "the payload could not be rendered"}, nil
+		return contracts.AppSampleResult{Error: renderFailure(err)}, nil
 	}
 	out := contracts.AppSampleResult{Payload: payload, MissingVariables: missing}
 	if out.MissingVariables == nil {
@@ -48,9 +38,9 @@ func (a *Activities) AppSample(ctx context.Context, in contracts.AppSampleActivi
 	}
 	res := a.Outbound.Do(ctx, outbound.Request{
 		Target: target, Kind: "sample", MessageID: in.MessageID, Body: payload,
-		Timeout: cmp.Or(in.Timeout, a.Settings.DeliveryTimeout), ResponseLimit: sampleExcerpt,
+		Timeout: cmp.Or(in.Timeout, a.Settings.DeliveryTimeout), ResponseLimit: callerExcerpt,
 	})
-	out.StatusCode, out.ResponseBody, out.DurationMicros = res.Status, outbound.StorableText(res.Body, sampleExcerpt), res.Duration.Microseconds()
+	out.StatusCode, out.ResponseBody, out.DurationMicros = res.Status, outbound.StorableText(res.Body, callerExcerpt), res.Duration.Microseconds()
 	out.Success, out.Error = res.OK(), res.Error
 	return out, nil
 }

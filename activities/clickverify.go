@@ -134,16 +134,6 @@ func rejects(body []byte) bool {
 	return ans.Result != nil && ans.Result.Verified != nil && !*ans.Result.Verified
 }
 
-// appTarget is an app's endpoint with its one secret, opened for signing.
-func appTarget(app models.App) (outbound.Target, error) {
-	secret, err := app.Secret.Reveal()
-	if err != nil {
-		return outbound.Target{}, fmt.Errorf("open the app's signing secret: %w", err)
-	}
-	return outbound.Target{URL: app.URL, SigningScheme: models.AppSigningScheme, SignatureHeader: app.SignatureHeader,
-		Secrets: []string{secret}}, nil
-}
-
 // FinishClickVerification is the workflow's bookkeeping once every app
 // answered or failed: it stores outcomes the app activities could not
 // (a row already stored is left alone), fixes the decision if the API

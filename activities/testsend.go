@@ -14,8 +14,9 @@ import (
 	"github.com/switchboardhq/switchboard/outbound"
 )
 
-// testExcerpt bounds the response excerpt returned to the caller.
-const testExcerpt = 2048
+// callerExcerpt bounds the response excerpt a synchronous send (Test
+// button, sample payload) returns to its caller.
+const callerExcerpt = 2048
 
 // TestSend signs and sends the event type's sample payload through the same
 // path as real deliveries. The outcome is returned, not retried: a failed
@@ -42,10 +43,10 @@ func (a *Activities) TestSend(ctx context.Context, in contracts.TestSendActivity
 	// The excerpt limit doubles as the capture limit: nothing more is shown.
 	res := a.Outbound.Do(ctx, outbound.Request{
 		Target: target, Kind: "test", MessageID: in.MessageID, Body: body,
-		Timeout: cmp.Or(in.Timeout, a.Settings.DeliveryTimeout), ResponseLimit: testExcerpt,
+		Timeout: cmp.Or(in.Timeout, a.Settings.DeliveryTimeout), ResponseLimit: callerExcerpt,
 	})
 	return contracts.TestSendActivityResult{
-		StatusCode: res.Status, ResponseBody: outbound.StorableText(res.Body, testExcerpt), DurationMicros: res.Duration.Microseconds(),
+		StatusCode: res.Status, ResponseBody: outbound.StorableText(res.Body, callerExcerpt), DurationMicros: res.Duration.Microseconds(),
 		Error: res.Error, Success: res.OK(),
 	}, nil
 }

@@ -100,10 +100,5 @@ func (s appSyncHandlers) getVerification(c *gin.Context) error {
 }
 
 func (s appSyncHandlers) verificationHistory(c *gin.Context) error {
-	h, err := s.svc.VerificationHistory(c.Request.Context(), principal(c).OrgID, c.Param("id"))
-	if err != nil {
-		return err
-	}
-	c.JSON(http.StatusOK, gin.H{"workflow_id": contracts.ClickVerificationWorkflowID(c.Param("id")), "events": h})
-	return nil
+	return writeHistory(c, s.svc.VerificationHistory, contracts.ClickVerificationWorkflowID)
 }

@@ -205,10 +205,5 @@ func (s conversationHandlers) getLookup(c *gin.Context) error {
 }
 
 func (s conversationHandlers) lookupHistory(c *gin.Context) error {
-	h, err := s.svc.LookupHistory(c.Request.Context(), principal(c).OrgID, c.Param("id"))
-	if err != nil {
-		return err
-	}
-	c.JSON(http.StatusOK, gin.H{"workflow_id": contracts.LookupWorkflowID(c.Param("id")), "events": h})
-	return nil
+	return writeHistory(c, s.svc.LookupHistory, contracts.LookupWorkflowID)
 }

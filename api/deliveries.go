@@ -66,12 +66,7 @@ func (s deliveryHandlers) getDelivery(c *gin.Context) error {
 }
 
 func (s deliveryHandlers) deliveryHistory(c *gin.Context) error {
-	h, err := s.svc.DeliveryHistory(c.Request.Context(), principal(c).OrgID, c.Param("id"))
-	if err != nil {
-		return err
-	}
-	c.JSON(http.StatusOK, gin.H{"workflow_id": contracts.DeliveryWorkflowID(c.Param("id")), "events": h})
-	return nil
+	return writeHistory(c, s.svc.DeliveryHistory, contracts.DeliveryWorkflowID)
 }
 
 func (s deliveryHandlers) retryDelivery(c *gin.Context) error {

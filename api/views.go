@@ -1,10 +1,15 @@
 package api
 
 import (
+	"context"
+	"net/http"
 	"time"
+
+	"github.com/gin-gonic/gin"
 
 	"github.com/switchboardhq/switchboard/contracts"
 	"github.com/switchboardhq/switchboard/models"
+	"github.com/switchboardhq/switchboard/service"
 )
 
 // webhookView is an endpoint as the API shows it: never with its secret,
@@ -104,4 +109,15 @@ func viewEvent(e models.Event, ds []models.Delivery) eventView {
 		v.Deliveries = append(v.Deliveries, viewDelivery(d))
 	}
 	return v
+}
+
+// writeHistory answers a history route: every run's events of the
+// workflow that the path's id names (the History schema of openapi.json).
+func writeHistory(c *gin.Context, read func(ctx context.Context, orgID, id string) ([]service.HistoryEvent, error), workflowID func(string) string) error {
+	h, err := read(c.Request.Context(), principal(c).OrgID, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, gin.H{"workflow_id": workflowID(c.Param("id")), "events": h})
+	return nil
 }

@@ -43,6 +43,12 @@ type Activities struct {
 	// storing an app's outcome also fixed the decision (it was the last
 	// one out), with the decision and the rows it counted.
 	OnClickDecided func(v models.ClickVerification, apps []models.ClickVerificationApp)
+	// OnChatChanged, when set, is called after a relay step changed a
+	// conversation's messages, so the widget's event stream sends them.
+	OnChatChanged func(conversationID string)
+	// FileURL makes the short-lived signed URL of an uploaded file that
+	// the chat backend is given.
+	FileURL func(fileID string) string
 }
 
 // New returns Activities sending through out.

@@ -18,6 +18,8 @@ const principalKey = "principal"
 const (
 	HeaderWidgetOrg = "X-Switchboard-Org"
 	HeaderWidgetKey = "X-Switchboard-Key"
+	// HeaderConversationToken carries a conversation's token (issue 8).
+	HeaderConversationToken = "X-Switchboard-Conversation-Token"
 )
 
 func bearer(c *gin.Context) string {
@@ -76,8 +78,8 @@ func widgetPreflight(c *gin.Context) {
 	if origin := c.GetHeader("Origin"); origin != "" {
 		c.Header("Vary", "Origin")
 		c.Header("Access-Control-Allow-Origin", origin)
-		c.Header("Access-Control-Allow-Headers", "Content-Type, "+HeaderWidgetOrg+", "+HeaderWidgetKey)
-		c.Header("Access-Control-Allow-Methods", "POST, OPTIONS")
+		c.Header("Access-Control-Allow-Headers", "Content-Type, "+HeaderWidgetOrg+", "+HeaderWidgetKey+", "+HeaderConversationToken)
+		c.Header("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
 		c.Header("Access-Control-Max-Age", "600")
 	}
 	c.AbortWithStatus(http.StatusNoContent)

@@ -18,9 +18,13 @@ import (
 
 // bodyLimit caps every request body; reading past it fails with
 // *http.MaxBytesError, which decode reports as 413.
-func bodyLimit(limit int64) gin.HandlerFunc {
+func bodyLimit(limit int64, larger map[string]int64) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
+		n := limit
+		if l, ok := larger[c.FullPath()]; ok {
+			n = l // uploads: multipart framing on top of the file limit
+		}
+		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, n)
 		c.Next()
 	}
 }

@@ -62,6 +62,7 @@ func mapError(err error) (int, errorBody) {
 		apiErr   *Error
 		valErr   *models.ValidationError
 		conflict *models.ConflictError
+		denied   *models.ForbiddenError
 	)
 	switch {
 	case errors.As(err, &apiErr):
@@ -78,6 +79,8 @@ func mapError(err error) (int, errorBody) {
 		return http.StatusServiceUnavailable, errorBody{errorDetail{Code: "unavailable", Message: "the service is temporarily unavailable; retry later"}}
 	case errors.Is(err, models.ErrUnauthorized):
 		return http.StatusUnauthorized, errorBody{errorDetail{Code: "unauthorized", Message: "missing or invalid API key"}}
+	case errors.As(err, &denied):
+		return http.StatusForbidden, errorBody{errorDetail{Code: "forbidden", Message: denied.Message}}
 	case errors.Is(err, models.ErrForbidden):
 		return http.StatusForbidden, errorBody{errorDetail{Code: "forbidden", Message: "this key may not perform this action"}}
 	case errors.As(err, &conflict):

@@ -72,6 +72,18 @@ func (s *Server) routes() []route {
 		// imports: it is strictly more privileged than the public key, and
 		// the org header must still match it.
 		{http.MethodPost, "/v1/widget/messages", widget, s.widget.postWidgetMessage},
+		{http.MethodPost, "/v1/widget/files", widget, s.widget.uploadFile},
+		{http.MethodGet, "/v1/widget/conversations/:id/events", widget, s.widget.conversationEvents},
+		// A signed link: the signature is the credential (the chat backend
+		// holds no key of ours).
+		{http.MethodGet, "/v1/files/:id", open, s.widget.downloadFile},
+
+		{http.MethodPut, "/v1/chat-backend", admin, s.chatBackend.putChatBackend},
+		{http.MethodGet, "/v1/chat-backend", admin, s.chatBackend.getChatBackend},
+		{http.MethodPost, "/v1/chat-backend/secret/rotate", admin, s.chatBackend.rotateChatBackendSecret},
+		{http.MethodPost, "/v1/chat-backend/test", admin, s.chatBackend.testChatBackend},
+		{http.MethodGet, "/v1/conversations/:id/messages", admin, s.chats.listMessages},
+		{http.MethodPost, "/v1/conversations/:id/messages", admin, s.chats.postMessage},
 
 		{http.MethodGet, "/v1/org", admin, s.org.getOrg},
 		{http.MethodPatch, "/v1/org", admin, s.org.updateOrg},
@@ -114,16 +126,34 @@ type Server struct {
 	apps           appHandlers
 	actions        actionHandlers
 	appSync        appSyncHandlers
+	chatBackend    chatBackendHandlers
+	chats          chatHandlers
 }
 
 // Settings are the API's own config section.
 type Settings struct {
-	MaxBodyBytes int64 // largest accepted request body
+	MaxBodyBytes   int64 // largest accepted request body
+	MaxUploadBytes int64 // largest accepted upload (POST /v1/widget/files)
+	// Widget rate limits (requests per second and burst): per client IP
+	// on every widget route, per conversation on messages and uploads.
+	PerIP, PerConversation Limit
+	// TrustedProxies may name the client in X-Forwarded-For; none by
+	// default, so a client cannot pick its own rate-limit key.
+	TrustedProxies []string
+}
+
+// Limit is a token bucket's rate (per second; 0: unlimited) and burst.
+type Limit struct {
+	Rate  float64
+	Burst int
 }
 
 // SettingsFrom picks the API's section out of cfg.
 func SettingsFrom(cfg config.Config) Settings {
-	return Settings{MaxBodyBytes: cfg.MaxBodyBytes}
+	return Settings{MaxBodyBytes: cfg.MaxBodyBytes, MaxUploadBytes: cfg.UploadMaxBytes,
+		PerIP:           Limit{cfg.WidgetRatePerIP, cfg.WidgetBurstPerIP},
+		PerConversation: Limit{cfg.WidgetRatePerConv, cfg.WidgetBurstPerConv},
+		TrustedProxies:  cfg.TrustedProxies}
 }
 
 // New builds the Gin engine with every route.
@@ -135,14 +165,20 @@ func New(svc *service.Services, set Settings, log *slog.Logger) *gin.Engine {
 		events:         eventHandlers{svc: svc.Events},
 		deliveries:     deliveryHandlers{svc: svc.Deliveries},
 		backendConnect: backendConnectHandlers{svc: svc.BackendConnect},
-		widget:         widgetHandlers{svc: svc.Widget},
+		widget:         widgetHandlers{svc: svc.Widget, files: svc.Files, perConv: newLimiter(set.PerConversation)},
 		conversations:  conversationHandlers{svc: svc.Conversations, log: log},
 		apps:           appHandlers{svc: svc.Apps},
 		actions:        actionHandlers{svc: svc.Actions},
 		appSync:        appSyncHandlers{svc: svc.AppSync},
+		chatBackend:    chatBackendHandlers{svc: svc.ChatBackend},
+		chats:          chatHandlers{svc: svc.Chats},
 	}
 	r := gin.New()
-	r.Use(gin.Recovery(), metricsMiddleware(), errorMiddleware(log), textGuard, bodyDeadline, bodyLimit(set.MaxBodyBytes))
+	// Only listed proxies may say who the client is (rate-limit keys).
+	_ = r.SetTrustedProxies(set.TrustedProxies) // config.Validate checked the list
+	perIP := limitPerIP(newLimiter(set.PerIP))
+	r.Use(gin.Recovery(), metricsMiddleware(), errorMiddleware(log), textGuard, bodyDeadline,
+		bodyLimit(set.MaxBodyBytes, map[string]int64{"/v1/widget/files": set.MaxUploadBytes + 64<<10}))
 	r.HandleMethodNotAllowed = true
 	r.NoRoute(func(c *gin.Context) {
 		_ = c.Error(&Error{Status: http.StatusNotFound, Code: "not_found", Message: "no such route"})
@@ -157,7 +193,7 @@ func New(svc *service.Services, set Settings, log *slog.Logger) *gin.Engine {
 		case admin:
 			chain = append(chain, s.org.requireSecretKey)
 		case widget:
-			chain = append(chain, s.org.requirePublicKey, widgetOrigin)
+			chain = append(chain, perIP, s.org.requirePublicKey, widgetOrigin)
 			// Browsers send a preflight before a cross-origin JSON POST.
 			r.OPTIONS(rt.path, widgetPreflight)
 		}

@@ -21,6 +21,7 @@ import (
 	"github.com/switchboardhq/switchboard/activities"
 	"github.com/switchboardhq/switchboard/api"
 	"github.com/switchboardhq/switchboard/config"
+	"github.com/switchboardhq/switchboard/filestore"
 	"github.com/switchboardhq/switchboard/live"
 	"github.com/switchboardhq/switchboard/outbound"
 	"github.com/switchboardhq/switchboard/service"
@@ -99,12 +100,22 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, parts Parts
 		DeliveryTimeout: cfg.DeliveryTimeout, LookupTimeout: cfg.LookupTimeout, RetryAfterCap: cfg.RetryAfterCap,
 		ResponseBodyLimit: cfg.ResponseBodyLimit,
 	})
+	uploads, err := filestore.NewDisk(cfg.UploadDir)
+	if err != nil {
+		tc.Close()
+		_ = st.Close()
+		return nil, fmt.Errorf("upload directory %s: %w", cfg.UploadDir, err)
+	}
 	hub := live.NewHub()
 	a := &App{
 		Cfg: cfg, Log: log, Store: st, Temporal: tc, Activities: acts, Hub: hub,
 		// URLs are checked at save time with the guard the sends use.
-		Services: service.New(service.Deps{Store: st, Temporal: tc, Log: log, Hub: hub, URLGuard: out.Guard()}, cfg),
+		Services: service.New(service.Deps{Store: st, Temporal: tc, Log: log, Hub: hub, URLGuard: out.Guard(), Files: uploads}, cfg),
 	}
+	// A relay step pushes the conversation to the widget's SSE stream;
+	// attachments reach the chat backend as signed links.
+	acts.OnChatChanged = func(conversationID string) { a.Hub.Publish(live.Chat(conversationID)) }
+	acts.FileURL = a.Services.Files.URL
 	// A finished lookup pushes the profile to operators' SSE streams.
 	acts.OnLookupDone = func(_, conversationID string) { a.Hub.Publish(live.Profile(conversationID)) }
 	// A stored click-verification answer wakes the API waiting for it.

@@ -72,7 +72,20 @@ type Config struct {
 	DevUIPort          int      `env:"DEV_UI_PORT" envDefault:"8233" help:"dev only: port of that server's Temporal Web UI."`
 	OutboundProxy      string   `env:"OUTBOUND_PROXY" help:"http(s):// proxy URL that carries every call to customer endpoints (fixed egress IPs). Empty: direct."`
 	OutboundAllowCIDRs []string `env:"OUTBOUND_ALLOW_CIDRS" help:"Comma-separated CIDRs the SSRF guard lets through (internal receivers; dev and tests use 127.0.0.0/8,::1/128). Empty: only public addresses."`
-	EgressIPs          []string `env:"EGRESS_IPS" help:"Comma-separated IPs or CIDRs that calls to customer endpoints leave from (the OUTBOUND_PROXY's, in a deployment with one), published by GET /v1/egress-ips for customers' firewall allow-lists."`
+	// The chat custom backend (issue 8); validated in chat.go.
+	PublicURL              string        `env:"PUBLIC_URL" help:"External base URL of the API (https://chat.example.com), used in the signed file links given to chat backends. Empty: http://HTTP_ADDR."`
+	ChatIdle               time.Duration `env:"CHAT_IDLE" envDefault:"30m" help:"How long a conversation's relay workflow run waits for the next message before it completes (the next message starts a new run)."`
+	UploadDir              string        `env:"UPLOAD_DIR" envDefault:".data/uploads" help:"Directory visitor uploads are stored in."`
+	UploadMaxBytes         int64         `env:"UPLOAD_MAX_BYTES" envDefault:"10485760" help:"Largest visitor upload in bytes."`
+	UploadsPerConversation int           `env:"UPLOADS_PER_CONVERSATION" envDefault:"20" help:"Most uploads one conversation may hold."`
+	FileURLTTL             time.Duration `env:"FILE_URL_TTL" envDefault:"15m" help:"How long a signed file link given to a chat backend stays valid."`
+	WidgetRatePerIP        float64       `env:"WIDGET_RATE_PER_IP" envDefault:"5" help:"Widget requests per second one client IP may make (token bucket; 0: unlimited)."`
+	WidgetBurstPerIP       int           `env:"WIDGET_BURST_PER_IP" envDefault:"30" help:"Burst of WIDGET_RATE_PER_IP."`
+	WidgetRatePerConv      float64       `env:"WIDGET_RATE_PER_CONVERSATION" envDefault:"1" help:"Widget messages and uploads per second into one conversation (token bucket; 0: unlimited)."`
+	WidgetBurstPerConv     int           `env:"WIDGET_BURST_PER_CONVERSATION" envDefault:"10" help:"Burst of WIDGET_RATE_PER_CONVERSATION."`
+	TrustedProxies         []string      `env:"TRUSTED_PROXIES" help:"Comma-separated CIDRs of reverse proxies whose X-Forwarded-For names the client IP (rate limits). Empty: the connection's address is the client."`
+
+	EgressIPs []string `env:"EGRESS_IPS" help:"Comma-separated IPs or CIDRs that calls to customer endpoints leave from (the OUTBOUND_PROXY's, in a deployment with one), published by GET /v1/egress-ips for customers' firewall allow-lists."`
 }
 
 // LoopbackCIDRs is the OUTBOUND_ALLOW_CIDRS value of dev mode and tests:
@@ -172,6 +185,7 @@ func (c Config) Validate() error {
 	if _, err := c.EgressPrefixes(); err != nil {
 		errs = append(errs, err)
 	}
+	errs = append(errs, c.validateChat()...)
 	return errors.Join(errs...)
 }
 

@@ -49,3 +49,12 @@ func (e *ConflictError) Error() string { return e.Message }
 
 // Is makes errors.Is(err, ErrConflict) true.
 func (e *ConflictError) Is(target error) bool { return target == ErrConflict }
+
+// ForbiddenError is a refusal whose message is safe to show, e.g. a
+// conversation asked for without its token. It matches ErrForbidden.
+type ForbiddenError struct{ Message string }
+
+func (e *ForbiddenError) Error() string { return e.Message }
+
+// Is makes errors.Is(err, ErrForbidden) true.
+func (e *ForbiddenError) Is(target error) bool { return target == ErrForbidden }

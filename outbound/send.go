@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/switchboardhq/switchboard/models"
@@ -61,8 +62,14 @@ type Request struct {
 	// Header holds extra headers; they cannot replace the platform's own.
 	Header map[string]string
 	// Consume, when set, receives a 2xx answer's body as a stream (the
-	// chat relay's streamed replies) instead of it being captured.
-	Consume func(io.Reader) error
+	// chat relay's streamed replies) instead of it being captured; with
+	// ConsumeIf set, only answers whose Content-Type it accepts.
+	Consume   func(io.Reader) error
+	ConsumeIf func(contentType string) bool
+	// StreamTimeout, when set with Consume, is how long a consumed body
+	// may keep streaming after the answer's headers, which must still
+	// arrive within Timeout.
+	StreamTimeout time.Duration
 }
 
 // Failure kinds of a Result.
@@ -86,6 +93,9 @@ type Result struct {
 	Truncated      bool
 	Duration       time.Duration
 	RetryAfter     time.Duration // from a 429 or 503
+	ContentType    string
+	FirstByte      time.Duration // until the answer's headers
+	Streamed       bool          // the body went to Consume
 	Fail           string        // one of the Fail* kinds
 	Error          string        // redacted; empty on success
 }
@@ -140,9 +150,18 @@ func (c *Client) do(ctx context.Context, req Request) Result {
 	}
 	res.RequestHeaders = redactHeaders(headers, t)
 
-	ctx, cancel := context.WithTimeout(ctx, req.Timeout)
+	total := req.Timeout
+	if req.Consume != nil && req.StreamTimeout > 0 {
+		total += req.StreamTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, total)
 	defer cancel()
 	start := time.Now()
+	// The answer's headers are due within Timeout even when the body may
+	// stream for longer.
+	var headersLate atomic.Bool
+	headerTimer := time.AfterFunc(req.Timeout, func() { headersLate.Store(true); cancel() })
+	defer headerTimer.Stop()
 	if c.proxy != nil {
 		// The dialer only sees the proxy: check the target here.
 		if err := c.checkTarget(ctx, t.URL); err != nil {
@@ -159,9 +178,14 @@ func (c *Client) do(ctx context.Context, req Request) Result {
 		hreq.Header.Set(k, v)
 	}
 	resp, err := c.http.Do(hreq)
+	headerTimer.Stop()
 	res.Duration = time.Since(start)
+	res.FirstByte = res.Duration
 	if err != nil {
 		res.Fail, res.Error = classify(err, res.Duration, t)
+		if headersLate.Load() {
+			res.Fail, res.Error = FailTimeout, "timeout after "+res.Duration.Round(time.Millisecond).String()
+		}
 		return res
 	}
 	defer resp.Body.Close()
@@ -169,8 +193,10 @@ func (c *Client) do(ctx context.Context, req Request) Result {
 	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
 		res.RetryAfter = ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
 	}
+	res.ContentType = resp.Header.Get("Content-Type")
 	ok := resp.StatusCode >= 200 && resp.StatusCode < 300
-	if ok && req.Consume != nil {
+	if ok && req.Consume != nil && (req.ConsumeIf == nil || req.ConsumeIf(res.ContentType)) {
+		res.Streamed = true
 		if err := req.Consume(resp.Body); err != nil {
 			res.Fail, res.Error = classify(err, time.Since(start), t)
 		}

@@ -15,11 +15,14 @@ package service
 import (
 	"context"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"time"
 
 	"go.temporal.io/sdk/client"
 
 	"github.com/switchboardhq/switchboard/config"
+	"github.com/switchboardhq/switchboard/filestore"
 	"github.com/switchboardhq/switchboard/live"
 	"github.com/switchboardhq/switchboard/models"
 	"github.com/switchboardhq/switchboard/outbound"
@@ -38,6 +41,9 @@ type Deps struct {
 	// resolver the outbound client uses at send time; nil builds one from
 	// the config with the system resolver.
 	URLGuard *outbound.Guard
+	// Files stores visitor uploads; nil keeps them on local disk under
+	// the config's UPLOAD_DIR.
+	Files filestore.Storage
 }
 
 // Services is the assembly point: every domain service, built once by New.
@@ -57,6 +63,11 @@ type Services struct {
 	// AppSync runs the synchronous Custom App calls (sample payload,
 	// click reward verification).
 	AppSync *AppSync
+	// ChatBackend, Chats and Files are the chat custom backend: its
+	// configuration, the operators' transcript, and visitor uploads.
+	ChatBackend *ChatBackend
+	Chats       *Chats
+	Files       *Files
 	// Hub is the hub the services publish to (Deps.Hub or a new one).
 	Hub *live.Hub
 }
@@ -73,6 +84,15 @@ func New(d Deps, cfg config.Config) *Services {
 	if d.URLGuard == nil {
 		d.URLGuard = outbound.NewGuard(set.URLs.AllowPrefixes, nil)
 	}
+	if d.Files == nil {
+		// The app passes UPLOAD_DIR's store; this is for callers that do not.
+		disk, err := filestore.NewDisk(filepath.Join(os.TempDir(), "switchboard-uploads"))
+		if err != nil {
+			d.Log.Error("no upload directory: uploads will fail", "err", err)
+		} else {
+			d.Files = disk
+		}
+	}
 	urls := &urlChecker{insecure: set.URLs.AllowInsecure, guard: d.URLGuard}
 	deliveries := &deliveryStarter{tc: d.Temporal, set: set.Deliveries}
 	lookups := &lookupStarter{tc: d.Temporal, st: d.Store, hub: d.Hub, log: d.Log, set: set.Lookups}
@@ -81,16 +101,23 @@ func New(d Deps, cfg config.Config) *Services {
 		return deliveries.start(ctx, dl, w, 1, false)
 	}, set.Dispatch, d.Log)
 	appSync := &AppSync{st: d.Store, tc: d.Temporal, history: history, log: d.Log, set: set.Deliveries}
+	relay := &chatRelay{tc: d.Temporal, set: set.Chat}
+	widget := &Widget{st: d.Store, lookups: lookups, relay: relay, hub: d.Hub, log: d.Log}
+	files := &Files{st: d.Store, storage: d.Files, signer: filestore.Signer{Key: set.Files.SigningKey}, set: set.Files, widget: widget}
+	widget.files = files
 	return &Services{
 		Orgs:           &Orgs{st: d.Store},
 		Webhooks:       &Webhooks{st: d.Store, tc: d.Temporal, urls: urls, set: set.Deliveries},
 		Events:         &Events{st: d.Store, dispatcher: dispatcher, set: set.Events},
 		Deliveries:     &Deliveries{st: d.Store, tc: d.Temporal, starter: deliveries, history: history},
 		Dispatcher:     dispatcher,
-		Sweeper:        &Sweeper{st: d.Store, deliveries: deliveries, lookups: lookups, log: d.Log, set: set.Sweeper},
+		Sweeper:        &Sweeper{st: d.Store, deliveries: deliveries, lookups: lookups, relay: relay, log: d.Log, set: set.Sweeper},
 		BackendConnect: &BackendConnect{st: d.Store, urls: urls},
 		Conversations:  &Conversations{st: d.Store, lookups: lookups, history: history, hub: d.Hub, set: set.Lookups},
-		Widget:         &Widget{st: d.Store, lookups: lookups},
+		Widget:         widget,
+		ChatBackend:    &ChatBackend{st: d.Store, urls: urls, test: &chatTester{tc: d.Temporal, set: set.Chat}},
+		Chats:          &Chats{st: d.Store, hub: d.Hub},
+		Files:          files,
 		Apps:           &Apps{st: d.Store, urls: urls, set: set.Apps},
 		AppSync:        appSync,
 		// Actions read click-reward decisions for verification_id.

@@ -1,6 +1,7 @@
 package service
 
 import (
+	"crypto/rand"
 	"net/netip"
 	"time"
 
@@ -17,6 +18,8 @@ type Settings struct {
 	Sweeper    SweeperSettings
 	Apps       AppSettings
 	Dispatch   DispatchSettings
+	Chat       ChatSettings
+	Files      FileSettings
 }
 
 // URLSettings govern which customer URLs may be saved.
@@ -68,5 +71,19 @@ func SettingsFrom(cfg config.Config) Settings {
 		Sweeper:    SweeperSettings{Interval: cfg.SweepInterval},
 		Apps:       AppSettings{EgressIPs: egress, Proxy: cfg.OutboundProxy != ""},
 		Dispatch:   DispatchSettings{QueueSize: cfg.DispatchQueue, Concurrency: cfg.DispatchConcurrency},
+		Chat:       ChatSettings{TaskQueue: cfg.TaskQueue, Idle: cfg.ChatIdle},
+		Files: FileSettings{MaxBytes: cfg.UploadMaxBytes, MaxPerConversation: cfg.UploadsPerConversation,
+			URLTTL: cfg.FileURLTTL, PublicURL: cfg.PublicBaseURL(), SigningKey: fileKey(cfg)},
 	}
+}
+
+// fileKey is the signed-link key: derived from SECRET_KEY, or random for
+// this process when there is none (links then work only through it).
+func fileKey(cfg config.Config) []byte {
+	if k := cfg.FileSigningKey(); k != nil {
+		return k
+	}
+	k := make([]byte, 32)
+	_, _ = rand.Read(k)
+	return k
 }

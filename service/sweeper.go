@@ -19,6 +19,7 @@ type sweeperStore interface {
 	MarkSwept(ctx context.Context, ids []string) error
 	StrandedLookups(ctx context.Context, olderThan time.Time, limit int) ([]models.Lookup, error)
 	MarkLookupsSwept(ctx context.Context, ids []string) error
+	StrandedChatMessages(ctx context.Context, olderThan time.Time, limit int) ([]models.Message, error)
 }
 
 // Sweeper starts the workflows that were committed but never started.
@@ -26,6 +27,7 @@ type Sweeper struct {
 	st         sweeperStore
 	deliveries *deliveryStarter
 	lookups    *lookupStarter
+	relay      *chatRelay
 	log        *slog.Logger
 	set        SweeperSettings
 }
@@ -77,7 +79,34 @@ func (s *Sweeper) Sweep(ctx context.Context) (started int, err error) {
 			return started, errors.Join(err, s.st.MarkLookupsSwept(ctx, swept))
 		}
 	}
-	return started, s.st.MarkLookupsSwept(ctx, swept)
+	if err := s.st.MarkLookupsSwept(ctx, swept); err != nil {
+		return started, err
+	}
+	n, err := s.sweepChat(ctx, cutoff)
+	return started + n, err
+}
+
+// sweepChat re-sends the update of visitor messages still queued for the
+// relay: their Update-with-Start never reached Temporal. Sending again is
+// safe: the update ID is the message ID, and a turn already relayed is
+// answered from storage, never sent twice.
+func (s *Sweeper) sweepChat(ctx context.Context, cutoff time.Time) (int, error) {
+	ms, err := s.st.StrandedChatMessages(ctx, cutoff, 200)
+	if err != nil {
+		return 0, err
+	}
+	started := 0
+	for _, m := range ms {
+		if _, _, err := s.relay.send(ctx, m.OrgID, m, 0); err != nil {
+			if temporalUnreachable(ctx, err) {
+				return started, err
+			}
+			s.log.Warn("sweeper could not relay a chat message; retried on the next sweep", "message", m.ID, "err", err)
+			continue
+		}
+		started++
+	}
+	return started, nil
 }
 
 // sweptOne tallies one sweep start. A started workflow counts; one that

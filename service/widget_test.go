@@ -48,7 +48,7 @@ func TestLookupThatCannotStartIsFinishedAsFailed(t *testing.T) {
 	if _, _, err := svc.BackendConnect.SaveBackendConnect(ctx, orgID, BackendConnectInput{URL: "http://127.0.0.1:1/lookup"}); err != nil {
 		t.Fatal(err)
 	}
-	res, err := svc.Widget.PostWidgetMessage(ctx, orgID, WidgetMessageInput{VisitorID: "v1", Text: "hi"})
+	res, err := svc.Widget.PostWidgetMessage(ctx, orgID, WidgetCaller{Trusted: true}, WidgetMessageInput{VisitorID: "v1", Text: "hi"})
 	if err != nil {
 		t.Fatalf("the message must be accepted even when the lookup cannot start: %v", err)
 	}

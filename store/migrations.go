@@ -132,6 +132,7 @@ var migrations = []*gormigrate.Migration{
 			return tx.Migrator().DropTable("click_verification_apps", "click_verifications")
 		},
 	},
+	chatMigration,
 }
 
 // appDelivery and appAttempt freeze the columns 0006 adds.

@@ -16,5 +16,7 @@ func All() map[string]any {
 		contracts.LookupWorkflow:            Lookup,
 		contracts.ClickVerificationWorkflow: ClickVerification,
 		contracts.AppSampleWorkflow:         AppSample,
+		contracts.ConversationWorkflow:      Conversation,
+		contracts.ChatTestWorkflow:          ChatTest,
 	}
 }

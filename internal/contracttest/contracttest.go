@@ -30,6 +30,10 @@ type Reporter interface {
 var registerDecoders = sync.OnceFunc(func() {
 	openapi3filter.RegisterBodyDecoder("text/html", openapi3filter.PlainBodyDecoder)
 	openapi3filter.RegisterBodyDecoder("text/event-stream", openapi3filter.PlainBodyDecoder)
+	// Uploaded files served through signed links.
+	for _, t := range []string{"image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf", "text/plain"} {
+		openapi3filter.RegisterBodyDecoder(t, openapi3filter.FileBodyDecoder)
+	}
 })
 
 // Contract is a loaded, validated document ready to match requests.

@@ -115,14 +115,35 @@ func (p *platform) configure(lr *lookupReceiver, extra map[string]any) backendCo
 }
 
 type messageResp struct {
-	ConversationID string `json:"conversation_id"`
-	MessageID      string `json:"message_id"`
-	TicketID       string `json:"ticket_id"`
-	LookupID       string `json:"lookup_id"`
+	ConversationID    string `json:"conversation_id"`
+	ConversationToken string `json:"conversation_token"`
+	MessageID         string `json:"message_id"`
+	TicketID          string `json:"ticket_id"`
+	LookupID          string `json:"lookup_id"`
+}
+
+// convTokens holds the token of every conversation a test opened, so
+// helpers posting into it can send it as the widget does.
+var convTokens sync.Map
+
+func tokenOf(convID string) string {
+	v, _ := convTokens.Load(convID)
+	s, _ := v.(string)
+	return s
 }
 
 // widgetCall posts to the widget API the way the browser widget does.
 func (p *platform) widgetCall(key, org, origin, body string) (int, http.Header, []byte) {
+	p.T().Helper()
+	var in struct {
+		ConversationID string `json:"conversation_id"`
+	}
+	_ = json.Unmarshal([]byte(body), &in)
+	return p.widgetCallToken(key, org, origin, tokenOf(in.ConversationID), body)
+}
+
+// widgetCallToken is widgetCall with the conversation token given.
+func (p *platform) widgetCallToken(key, org, origin, token, body string) (int, http.Header, []byte) {
 	p.T().Helper()
 	req, err := http.NewRequestWithContext(p.T().Context(), "POST", p.URL+"/v1/widget/messages", strings.NewReader(body))
 	if err != nil {
@@ -138,12 +159,19 @@ func (p *platform) widgetCall(key, org, origin, body string) (int, http.Header, 
 	if origin != "" {
 		req.Header.Set("Origin", origin)
 	}
+	if token != "" {
+		req.Header.Set("X-Switchboard-Conversation-Token", token)
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		p.T().Fatal(err)
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
+	var opened messageResp
+	if json.Unmarshal(raw, &opened) == nil && opened.ConversationToken != "" {
+		convTokens.Store(opened.ConversationID, opened.ConversationToken)
+	}
 	return resp.StatusCode, resp.Header, raw
 }
 

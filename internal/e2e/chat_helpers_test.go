@@ -284,3 +284,10 @@ func nextEvent(t *testing.T, ch <-chan sseEvent, name string) sseEvent {
 		}
 	}
 }
+
+func mustJSON(t *testing.T, s string, v any) {
+	t.Helper()
+	if err := json.Unmarshal([]byte(s), v); err != nil {
+		t.Fatalf("decode %q: %v", s, err)
+	}
+}

@@ -63,31 +63,51 @@ func decode(c *gin.Context, v any) error {
 	return unknownField(raw, v)
 }
 
-// unknownField rejects top-level keys that v's struct does not declare.
-// encoding/json's DisallowUnknownFields reports them only as error text, so
-// the check is done here from the struct's json tags instead.
+// unknownField rejects keys that v's struct does not declare, at the top
+// and in nested objects decoded into structs (e.g. "auth", "metadata").
+// encoding/json's DisallowUnknownFields reports them only as error text,
+// so the check is done here from the structs' json tags instead.
 func unknownField(raw []byte, v any) error {
 	var keys map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &keys); err != nil {
 		return &Error{Status: http.StatusBadRequest, Code: "invalid_json", Message: "request body must be a JSON object"}
 	}
-	known := map[string]bool{}
-	t := reflect.TypeOf(v).Elem()
+	return unknownKeys(keys, reflect.TypeOf(v).Elem(), "")
+}
+
+var jsonUnmarshaler = reflect.TypeFor[json.Unmarshaler]()
+
+func unknownKeys(keys map[string]json.RawMessage, t reflect.Type, prefix string) error {
 	if t.Kind() != reflect.Struct {
 		// A map takes free keys (e.g. the variables of a click
 		// verification): there is no field list to check against.
 		return nil
 	}
+	fields := map[string]reflect.Type{}
 	for i := range t.NumField() {
 		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
 		if name == "" {
 			name = t.Field(i).Name
 		}
-		known[name] = true
+		fields[name] = t.Field(i).Type
 	}
-	for k := range keys {
-		if !known[k] {
-			return &Error{Status: http.StatusBadRequest, Code: "unknown_field", Message: "unknown field " + strconv.Quote(k)}
+	for k, rawValue := range keys {
+		ft, ok := fields[k]
+		if !ok {
+			return &Error{Status: http.StatusBadRequest, Code: "unknown_field", Message: "unknown field " + strconv.Quote(prefix+k)}
+		}
+		for ft.Kind() == reflect.Pointer {
+			ft = ft.Elem()
+		}
+		if ft.Kind() != reflect.Struct || reflect.PointerTo(ft).Implements(jsonUnmarshaler) {
+			continue // its own decoding (time.Time, durations) decides
+		}
+		var nested map[string]json.RawMessage
+		if json.Unmarshal(rawValue, &nested) != nil || nested == nil {
+			continue // null, or a type the decoder already accepted
+		}
+		if err := unknownKeys(nested, ft, prefix+k+"."); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -17,6 +17,9 @@ func (c Config) validateChat() []error {
 			errs = append(errs, errors.New(Prefix+"PUBLIC_URL must be an absolute http(s) URL without a query"))
 		}
 	}
+	if c.ChatTurnsPerRun < 1 {
+		errs = append(errs, errors.New(Prefix+"CHAT_TURNS_PER_RUN must be at least 1"))
+	}
 	if c.ChatIdle <= 0 || c.FileURLTTL <= 0 {
 		errs = append(errs, errors.New(Prefix+"CHAT_IDLE and FILE_URL_TTL must be positive durations"))
 	}

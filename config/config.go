@@ -75,6 +75,7 @@ type Config struct {
 	// The chat custom backend (issue 8); validated in chat.go.
 	PublicURL              string        `env:"PUBLIC_URL" help:"External base URL of the API (https://chat.example.com), used in the signed file links given to chat backends. Empty: http://HTTP_ADDR."`
 	ChatIdle               time.Duration `env:"CHAT_IDLE" envDefault:"30m" help:"How long a conversation's relay workflow run waits for the next message before it completes (the next message starts a new run)."`
+	ChatTurnsPerRun        int           `env:"CHAT_TURNS_PER_RUN" envDefault:"100" help:"Messages a conversation's relay workflow run handles before it continues as new (bounds its history)."`
 	UploadDir              string        `env:"UPLOAD_DIR" envDefault:".data/uploads" help:"Directory visitor uploads are stored in."`
 	UploadMaxBytes         int64         `env:"UPLOAD_MAX_BYTES" envDefault:"10485760" help:"Largest visitor upload in bytes."`
 	UploadsPerConversation int           `env:"UPLOADS_PER_CONVERSATION" envDefault:"20" help:"Most uploads one conversation may hold."`

@@ -20,6 +20,9 @@ type ChatSettings struct {
 	// Idle is how long a conversation's workflow run waits for the next
 	// message before completing (zero: contracts.DefaultChatIdle).
 	Idle time.Duration
+	// TurnsPerRun is how many messages a run relays before continuing as
+	// new (zero: contracts.DefaultChatTurnsPerRun).
+	TurnsPerRun int
 }
 
 // chatRelay hands visitor messages to their conversation's workflow.
@@ -45,7 +48,8 @@ func (r *chatRelay) send(ctx context.Context, orgID string, msg models.Message, 
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
 		TypedSearchAttributes:    temporal.NewSearchAttributes(contracts.AttrOrg.ValueSet(orgID)),
-	}, contracts.ConversationWorkflow, contracts.ConversationWorkflowInput{ConversationID: msg.ConversationID, Idle: r.set.Idle})
+	}, contracts.ConversationWorkflow, contracts.ConversationWorkflowInput{
+		ConversationID: msg.ConversationID, Idle: r.set.Idle, TurnsPerRun: r.set.TurnsPerRun})
 	actx, cancel := withDeadline(ctx, relayAcceptTimeout)
 	defer cancel()
 	handle, err := r.tc.UpdateWithStartWorkflow(actx, client.UpdateWithStartWorkflowOptions{

@@ -71,7 +71,7 @@ func SettingsFrom(cfg config.Config) Settings {
 		Sweeper:    SweeperSettings{Interval: cfg.SweepInterval},
 		Apps:       AppSettings{EgressIPs: egress, Proxy: cfg.OutboundProxy != ""},
 		Dispatch:   DispatchSettings{QueueSize: cfg.DispatchQueue, Concurrency: cfg.DispatchConcurrency},
-		Chat:       ChatSettings{TaskQueue: cfg.TaskQueue, Idle: cfg.ChatIdle},
+		Chat:       ChatSettings{TaskQueue: cfg.TaskQueue, Idle: cfg.ChatIdle, TurnsPerRun: cfg.ChatTurnsPerRun},
 		Files: FileSettings{MaxBytes: cfg.UploadMaxBytes, MaxPerConversation: cfg.UploadsPerConversation,
 			URLTTL: cfg.FileURLTTL, PublicURL: cfg.PublicBaseURL(), SigningKey: fileKey(cfg)},
 	}

@@ -38,7 +38,8 @@ type ConversationWorkflowInput struct {
 	// Resume is what the previous run handed over on continue-as-new; nil
 	// on a fresh start, when the run loads it from the database.
 	Resume *ChatResume
-	// Idle and TurnsPerRun override the defaults (tests); zero = default.
+	// Idle and TurnsPerRun come from CHAT_IDLE and CHAT_TURNS_PER_RUN;
+	// zero means the defaults above.
 	Idle        time.Duration
 	TurnsPerRun int
 }

@@ -1,0 +1,86 @@
+package e2e
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/switchboardhq/switchboard/models"
+	"github.com/switchboardhq/switchboard/store"
+)
+
+// Test mode: one round trip with the saved configuration answers the
+// parsed reply, the raw status, a validation error when the reply breaks
+// a rule, and timings; the request is signed like a real one.
+func TestChatBackendTestMode(t *testing.T) {
+	p := newPlatform(t)
+	b := newChatBackend(t)
+	b.answer = func(_ int, req chatRequest, w http.ResponseWriter, _ *http.Request) {
+		if req.Message.Text == "bad" {
+			writeJSON(w, 200, map[string]any{"messages": []map[string]any{{"type": "image", "url": "javascript:alert(1)"}}})
+			return
+		}
+		writeJSON(w, 200, map[string]any{"reply": "pong", "context": req.Conversation.Context})
+	}
+	p.configureChat(b, nil)
+	type testResp struct {
+		HTTPStatus      int             `json:"http_status"`
+		Reply           json.RawMessage `json:"reply"`
+		ValidationError string          `json:"validation_error"`
+		DurationMS      float64         `json:"duration_ms"`
+		TotalMS         float64         `json:"total_ms"`
+	}
+	var ok testResp
+	if code := p.call("POST", "/v1/chat-backend/test", map[string]any{"text": "ping", "context": map[string]any{"step": 2}}, &ok); code != 200 {
+		t.Fatalf("test: %d", code)
+	}
+	if ok.HTTPStatus != 200 || !strings.Contains(string(ok.Reply), `"text":"pong"`) || !strings.Contains(string(ok.Reply), `"step":2`) ||
+		ok.ValidationError != "" || ok.DurationMS <= 0 || ok.TotalMS < ok.DurationMS {
+		t.Fatalf("test answer: %+v (reply %s)", ok, ok.Reply)
+	}
+	if c := b.got()[0]; !c.sigValid || c.header.Get("Idempotency-Key") == "" {
+		t.Fatalf("test request not signed like a real one: %+v", c.header)
+	}
+	var bad testResp
+	p.call("POST", "/v1/chat-backend/test", map[string]any{"text": "bad"}, &bad)
+	if bad.HTTPStatus != 200 || string(bad.Reply) != "null" || !strings.Contains(bad.ValidationError, "/messages/0/url") {
+		t.Fatalf("invalid reply: %+v", bad)
+	}
+	var e apiError
+	if code := p.call("POST", "/v1/chat-backend/test", map[string]any{"text": "x", "context": []int{1}}, &e); code != 400 || e.Error.Field != "context" {
+		t.Fatalf("context not an object: %d %+v", code, e)
+	}
+}
+
+// A visitor message committed but never handed to its workflow (a crash
+// between the commit and the Update-with-Start) is relayed by the
+// sweeper, once.
+func TestSweepRelaysStrandedChatMessages(t *testing.T) {
+	p := newPlatform(t)
+	b := newChatBackend(t)
+	p.configureChat(b, nil)
+	at := store.Now().Add(-2 * time.Hour)
+	conv := models.Conversation{ID: models.NewID("conv"), OrgID: p.OrgID, NextSeq: 1, Rev: 1, CreatedAt: at}
+	ticket := models.Ticket{ID: models.NewID("tkt"), OrgID: p.OrgID, ConversationID: conv.ID, Status: "open", CreatedAt: at}
+	msg := models.Message{ID: models.NewID("msg"), OrgID: p.OrgID, ConversationID: conv.ID, Sender: "visitor", Text: "lost?",
+		Seq: 1, Rev: 1, RelayStatus: models.RelayQueued, CreatedAt: at}
+	msg.ClientID = msg.ID
+	if err := p.App.Store.CreateConversationWithMessage(t.Context(), &conv, &ticket, &msg, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := p.App.Services.Sweeper.Sweep(t.Context()); err != nil || n != 1 {
+		t.Fatalf("sweep relayed %d (%v), want 1", n, err)
+	}
+	eventually(t, "the stranded message is answered", func() bool {
+		tr := p.transcript(conv.ID)
+		return len(tr.Messages) == 2 && tr.Messages[1].Text == "echo: lost?"
+	})
+	if n, err := p.App.Services.Sweeper.Sweep(t.Context()); err != nil || n != 0 {
+		t.Fatalf("second sweep relayed %d (%v)", n, err)
+	}
+	if calls := b.got(); len(calls) != 1 || calls[0].req.Message.ID != msg.ID {
+		t.Fatalf("backend calls: %d", len(calls))
+	}
+}

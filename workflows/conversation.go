@@ -87,7 +87,9 @@ func Conversation(ctx workflow.Context, in contracts.ConversationWorkflowInput) 
 			return nil // idle: the next message starts a new run
 		}
 		for c.state.RelayedSeq < c.highest {
-			c.relay(ctx, c.state.RelayedSeq+1)
+			if err := c.relay(ctx, c.state.RelayedSeq+1); err != nil {
+				return err // cancelled
+			}
 		}
 		if c.turns >= turnsPerRun || workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
 			// Stop taking updates' turns here: let every waiting handler
@@ -152,7 +154,8 @@ func (c *conversation) onMessage(ctx workflow.Context, u contracts.ChatMessageUp
 // relay sends visitor message seq, retrying within its budget, and
 // records its result. It always advances the watermark: a message that
 // cannot be relayed gets the fallback reply, never blocks the ones after.
-func (c *conversation) relay(ctx workflow.Context, seq int64) {
+// It returns an error only when the run is cancelled.
+func (c *conversation) relay(ctx workflow.Context, seq int64) error {
 	start := workflow.Now(ctx)
 	workflow.SetCurrentDetails(ctx, fmt.Sprintf("relaying visitor message %d", seq))
 	var (
@@ -172,11 +175,11 @@ func (c *conversation) relay(ctx workflow.Context, seq int64) {
 			workflow.GetLogger(ctx).Error("chat relay attempt did not complete", "conversation", c.in.ConversationID, "seq", seq, "error", causeText(err))
 			res = contracts.ChatRelayResult{Outcome: contracts.RelayServerError, Error: "the relay could not complete (internal error)"}
 			c.giveUp(ctx, seq, res, false)
-			return
+			return nil
 		}
 		if res.Outcome == contracts.RelayDone {
 			c.finish(seq, res)
-			return
+			return nil
 		}
 		elapsed := workflow.Now(ctx).Sub(start)
 		remaining = res.Budget - elapsed
@@ -191,10 +194,10 @@ func (c *conversation) relay(ctx workflow.Context, seq int64) {
 		}
 		if serverErr > 1 || attempt >= chatMaxAttempts || wait >= remaining {
 			c.giveUp(ctx, seq, res, wait >= remaining)
-			return
+			return nil
 		}
 		if err := workflow.Sleep(ctx, wait); err != nil {
-			return
+			return err
 		}
 		remaining -= wait
 	}
@@ -220,16 +223,19 @@ func (c *conversation) finish(seq int64, res contracts.ChatRelayResult) {
 	}
 	res.Turn.MessageID = id
 	c.results[id] = res.Turn
+	c.turns++
 	delete(c.bySeq, seq)
 	if res.ContextSet {
 		c.state.Context = res.Context
 	}
 	c.state.RelayedSeq = seq
+	if id == "" {
+		return // a number without a message: nothing to remember
+	}
 	c.state.Recent = append(c.state.Recent, id)
 	if n := len(c.state.Recent); n > contracts.ChatRecentIDs {
 		c.state.Recent = slices.Clone(c.state.Recent[n-contracts.ChatRecentIDs:])
 	}
-	c.turns++
 }
 
 // chatLocalCtx runs a relay step as a local activity: with eager start

@@ -42,6 +42,9 @@ func (s *Store) CreateConversationWithMessage(ctx context.Context, conv *models.
 			if msg.CreatedAt.IsZero() {
 				msg.CreatedAt = now
 			}
+			if msg.ClientID == "" {
+				msg.ClientID = msg.ID // unique per conversation
+			}
 			if err := tx.Create(msg).Error; err != nil {
 				return err
 			}
@@ -79,6 +82,9 @@ func (s *Store) GetConversation(ctx context.Context, orgID, id string) (models.C
 func (s *Store) AddMessage(ctx context.Context, m *models.Message) error {
 	if m.CreatedAt.IsZero() {
 		m.CreatedAt = Now()
+	}
+	if m.ClientID == "" {
+		m.ClientID = m.ID // unique per conversation
 	}
 	return translate(s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var n int64

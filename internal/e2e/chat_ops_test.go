@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchboardhq/switchboard/internal/harness"
 	"github.com/switchboardhq/switchboard/models"
 	"github.com/switchboardhq/switchboard/store"
 )
@@ -82,5 +83,65 @@ func TestSweepRelaysStrandedChatMessages(t *testing.T) {
 	}
 	if calls := b.got(); len(calls) != 1 || calls[0].req.Message.ID != msg.ID {
 		t.Fatalf("backend calls: %d", len(calls))
+	}
+}
+
+// The Backend Connect profile rides along as sender.profile once the
+// lookup has succeeded.
+func TestChatRequestCarriesTheProfile(t *testing.T) {
+	p := newPlatform(t)
+	p.configure(newLookupReceiver(t, "X-Switchboard-Signature"), nil)
+	b := newChatBackend(t)
+	p.configureChat(b, nil)
+	_, open := p.say(map[string]any{"visitor_id": "user_9", "text": "hi"})
+	p.waitCustomer(open.ConversationID, models.ProfileOK)
+	p.say(map[string]any{"conversation_id": open.ConversationID, "text": "and now?"})
+	calls := b.got()
+	var prof struct {
+		Name   string         `json:"name"`
+		Plan   string         `json:"plan"`
+		Fields map[string]any `json:"fields"`
+	}
+	if err := json.Unmarshal(calls[len(calls)-1].req.Sender.Profile, &prof); err != nil || prof.Name != "Ada Lovelace" || prof.Plan != "pro" || prof.Fields["region"] != "eu" {
+		t.Fatalf("sender.profile: %s", calls[len(calls)-1].req.Sender.Profile)
+	}
+}
+
+// Per client IP, every widget route is limited before authentication.
+func TestChatRateLimitPerIP(t *testing.T) {
+	cfg := harness.Config(t, temporalServer)
+	cfg.WidgetRatePerIP, cfg.WidgetBurstPerIP = 0.1, 3
+	p := &platform{harness.New(t, cfg)}
+	codes := []int{}
+	for range 4 {
+		code, _, _ := p.widgetCallToken("sb_pk_wrong", p.OrgID, "", "", `{"text":"hi"}`)
+		codes = append(codes, code)
+	}
+	if codes[0] != http.StatusUnauthorized || codes[2] != http.StatusUnauthorized || codes[3] != http.StatusTooManyRequests {
+		t.Fatalf("statuses %v: the burst of 3 gets the key check, the 4th is limited", codes)
+	}
+}
+
+// Upload size and count limits.
+func TestChatUploadLimits(t *testing.T) {
+	cfg := harness.Config(t, temporalServer)
+	cfg.UploadMaxBytes, cfg.UploadsPerConversation = 1024, 2
+	cfg.UploadDir = t.TempDir()
+	p := &platform{harness.New(t, cfg)}
+	_, a := p.say(map[string]any{"text": "hi"})
+	text := []byte(strings.Repeat("plain text line\n", 100)) // 1,600 bytes
+	if code, _ := p.upload(t, a.ConversationID, a.ConversationToken, "big.txt", text); code != http.StatusBadRequest {
+		t.Fatalf("over UPLOAD_MAX_BYTES: %d", code)
+	}
+	for i := range 2 {
+		if code, f := p.upload(t, a.ConversationID, a.ConversationToken, "s.txt", text[:500]); code != http.StatusCreated || f.ContentType != "text/plain" {
+			t.Fatalf("upload %d: %d %+v", i, code, f)
+		}
+	}
+	if code, _ := p.upload(t, a.ConversationID, a.ConversationToken, "third.txt", text[:10]); code != http.StatusConflict {
+		t.Fatalf("over UPLOADS_PER_CONVERSATION: %d", code)
+	}
+	if n := p.countRows("chat_files"); n != 2 {
+		t.Fatalf("%d file rows", n)
 	}
 }

@@ -21,11 +21,13 @@ import (
 	"github.com/switchboardhq/switchboard/activities"
 	"github.com/switchboardhq/switchboard/api"
 	"github.com/switchboardhq/switchboard/config"
+	"github.com/switchboardhq/switchboard/console"
 	"github.com/switchboardhq/switchboard/filestore"
 	"github.com/switchboardhq/switchboard/live"
 	"github.com/switchboardhq/switchboard/outbound"
 	"github.com/switchboardhq/switchboard/service"
 	"github.com/switchboardhq/switchboard/store"
+	"github.com/switchboardhq/switchboard/widgetui"
 	"github.com/switchboardhq/switchboard/worker"
 )
 
@@ -138,7 +140,8 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, parts Parts
 		// Ingest hands committed deliveries to the dispatcher, which
 		// starts their workflows after the answer (Close stops it).
 		a.Services.Dispatcher.Start(runCtx)
-		a.Handler = api.New(a.Services, api.SettingsFrom(cfg), log)
+		a.Handler = mount(api.New(a.Services, api.SettingsFrom(cfg), log),
+			console.New(console.Deps{Services: a.Services, Store: st, Log: log, Cfg: cfg}), widgetui.New(cfg))
 		// Changes made by other processes (lookups finished by worker
 		// processes) reach this API's streams through PostgreSQL
 		// notifications (a no-op on SQLite).

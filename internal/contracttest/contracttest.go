@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -81,7 +82,7 @@ func (c *Contract) Wrap(t Reporter, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// Outside the contract on purpose: Prometheus' own format, and
 		// the browser's CORS preflight, which carries no API semantics.
-		if r.URL.Path == "/metrics" || r.Method == http.MethodOptions {
+		if r.URL.Path == "/metrics" || r.Method == http.MethodOptions || page(r.URL.Path) {
 			h.ServeHTTP(w, r)
 			return
 		}
@@ -184,4 +185,11 @@ func clip(s string) string {
 		return fmt.Sprintf("%s...(%d bytes)", s[:max], len(s))
 	}
 	return s
+}
+
+// page reports the console's and the widget's pages: HTML and scripts
+// served beside the API, not operations of its contract.
+func page(path string) bool {
+	return path == "/console" || strings.HasPrefix(path, "/console/") || path == "/widget.js" ||
+		strings.HasPrefix(path, "/widget/") || path == "/demo"
 }

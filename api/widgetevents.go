@@ -99,6 +99,13 @@ func (s widgetHandlers) conversationEvents(c *gin.Context) error {
 			return nil
 		}
 		c.Writer.Flush()
+		if len(changes) == service.ChangesPage {
+			// A full page: more are waiting; read on before sleeping.
+			if changes, err = s.svc.ChangesSince(ctx, convID, st.rev); err != nil {
+				return nil
+			}
+			continue
+		}
 		select {
 		case <-ctx.Done():
 			return nil

@@ -139,9 +139,13 @@ type ChatChange struct {
 	Turn    *models.ChatTurn
 }
 
-// ChangesSince returns the conversation's message changes after rev.
+// ChangesPage is the most changes ChangesSince returns at once.
+const ChangesPage = 200
+
+// ChangesSince returns the conversation's message changes after rev, at
+// most ChangesPage.
 func (s *Widget) ChangesSince(ctx context.Context, convID string, rev int64) ([]ChatChange, error) {
-	msgs, err := s.st.MessagesSince(ctx, convID, rev, 200)
+	msgs, err := s.st.MessagesSince(ctx, convID, rev, ChangesPage)
 	if err != nil {
 		return nil, err
 	}

@@ -100,6 +100,9 @@ var errDuplicateMessage = errors.New("duplicate message")
 // models.ErrNotFound when the conversation does not exist. Files named in
 // m.Attachments are linked to the message.
 func (s *Store) AddVisitorMessage(ctx context.Context, m *models.Message) (existing models.Message, duplicate bool, err error) {
+	if m.ClientID == "" {
+		m.ClientID = m.ID // no client ID: the message is its own
+	}
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		seq, rev, err := bumpConversation(tx, m.OrgID, m.ConversationID, true)
 		if err != nil {

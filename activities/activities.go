@@ -8,6 +8,7 @@
 package activities
 
 import (
+	"context"
 	"time"
 
 	"github.com/switchboardhq/switchboard/models"
@@ -49,6 +50,10 @@ type Activities struct {
 	// FileURL makes the short-lived signed URL of an uploaded file that
 	// the chat backend is given.
 	FileURL func(fileID string) string
+	// StartDeliveries starts the Delivery workflows of committed replay
+	// deliveries (the service's starter); a failed start is left to the
+	// sweeper.
+	StartDeliveries func(ctx context.Context, ds []models.Delivery)
 }
 
 // New returns Activities sending through out.

@@ -60,6 +60,13 @@ func (s *Server) routes() []route {
 		{http.MethodGet, "/v1/deliveries/:id/history", admin, s.deliveries.deliveryHistory},
 		{http.MethodPost, "/v1/deliveries/:id/retry", admin, s.deliveries.retryDelivery},
 		{http.MethodPost, "/v1/deliveries/:id/cancel", admin, s.deliveries.cancelDelivery},
+		{http.MethodPost, "/v1/deliveries/:id/replay", admin, s.replays.replayDelivery},
+		{http.MethodPost, "/v1/events/:id/replay", admin, s.replays.replayEvent},
+		{http.MethodPost, "/v1/replays", admin, s.replays.createReplay},
+		{http.MethodGet, "/v1/replays/:id", admin, s.replays.getReplay},
+		{http.MethodPost, "/v1/replays/:id/pause", admin, s.replays.pauseReplay()},
+		{http.MethodPost, "/v1/replays/:id/resume", admin, s.replays.resumeReplay()},
+		{http.MethodPost, "/v1/replays/:id/cancel", admin, s.replays.cancelReplay()},
 
 		{http.MethodPut, "/v1/backend-connect", admin, s.backendConnect.putBackendConnect},
 		{http.MethodGet, "/v1/backend-connect", admin, s.backendConnect.getBackendConnect},
@@ -128,6 +135,7 @@ type Server struct {
 	appSync        appSyncHandlers
 	chatBackend    chatBackendHandlers
 	chats          chatHandlers
+	replays        replayHandlers
 }
 
 // Settings are the API's own config section.
@@ -172,6 +180,7 @@ func New(svc *service.Services, set Settings, log *slog.Logger) *gin.Engine {
 		appSync:        appSyncHandlers{svc: svc.AppSync},
 		chatBackend:    chatBackendHandlers{svc: svc.ChatBackend},
 		chats:          chatHandlers{svc: svc.Chats},
+		replays:        replayHandlers{svc: svc.Replays},
 	}
 	r := gin.New()
 	// Only listed proxies may say who the client is (rate-limit keys).

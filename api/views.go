@@ -55,8 +55,11 @@ type deliveryView struct {
 	NextAttemptAt  *time.Time `json:"next_attempt_at,omitempty"`
 	CompletedAt    *time.Time `json:"completed_at,omitempty"`
 	WorkflowID     string     `json:"workflow_id"`
-	CreatedAt      time.Time  `json:"created_at"`
-	UpdatedAt      time.Time  `json:"updated_at"`
+	// ReplayOf and ReplayID link a replay to what it replays.
+	ReplayOf  string    `json:"replay_of,omitempty"`
+	ReplayID  string    `json:"replay_id,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 func viewDelivery(d models.Delivery) deliveryView {
@@ -64,7 +67,7 @@ func viewDelivery(d models.Delivery) deliveryView {
 		ID: d.ID, EventID: d.EventID, WebhookID: d.WebhookID, AppID: d.AppID, EventType: d.EventType, Status: string(d.Status),
 		Attempts: d.Attempts, LastStatusCode: d.LastStatusCode, LastError: d.LastError,
 		NextAttemptAt: d.NextAttemptAt, CompletedAt: d.CompletedAt, WorkflowID: contracts.DeliveryWorkflowID(d.ID),
-		CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt,
+		ReplayOf: d.ReplayOf, ReplayID: d.ReplayID, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt,
 	}
 }
 

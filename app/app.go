@@ -118,6 +118,8 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, parts Parts
 	// attachments reach the chat backend as signed links.
 	acts.OnChatChanged = func(conversationID string) { a.Hub.Publish(live.Chat(conversationID)) }
 	acts.FileURL = a.Services.Files.URL
+	// Bulk replay pages start their deliveries' workflows like ingest does.
+	acts.StartDeliveries = a.Services.Replays.StartDeliveries
 	// A finished lookup pushes the profile to operators' SSE streams.
 	acts.OnLookupDone = func(_, conversationID string) { a.Hub.Publish(live.Profile(conversationID)) }
 	// A stored click-verification answer wakes the API waiting for it.

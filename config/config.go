@@ -72,6 +72,9 @@ type Config struct {
 	DevUIPort          int      `env:"DEV_UI_PORT" envDefault:"8233" help:"dev only: port of that server's Temporal Web UI."`
 	OutboundProxy      string   `env:"OUTBOUND_PROXY" help:"http(s):// proxy URL that carries every call to customer endpoints (fixed egress IPs). Empty: direct."`
 	OutboundAllowCIDRs []string `env:"OUTBOUND_ALLOW_CIDRS" help:"Comma-separated CIDRs the SSRF guard lets through (internal receivers; dev and tests use 127.0.0.0/8,::1/128). Empty: only public addresses."`
+	ReplayRate         float64  `env:"REPLAY_RATE" envDefault:"20" help:"Deliveries per second a bulk replay starts, so a backlog never starves live traffic."`
+	ReplayPage         int      `env:"REPLAY_PAGE" envDefault:"100" help:"Deliveries a bulk replay creates per page (one activity, one transaction)."`
+
 	// The chat custom backend (issue 8); validated in chat.go.
 	PublicURL              string        `env:"PUBLIC_URL" help:"External base URL of the API (https://chat.example.com), used in the signed file links given to chat backends. Empty: http://HTTP_ADDR."`
 	ChatIdle               time.Duration `env:"CHAT_IDLE" envDefault:"30m" help:"How long a conversation's relay workflow run waits for the next message before it completes (the next message starts a new run)."`

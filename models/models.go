@@ -120,7 +120,11 @@ type Delivery struct {
 	CompletedAt    *time.Time
 	// SweptAt is when the sweeper handed the row to Temporal (started its
 	// workflow or found it already there); swept rows are not swept again.
-	SweptAt   *time.Time
+	SweptAt *time.Time
+	// ReplayOf is the delivery this one replays (POST .../replay); ReplayID
+	// the bulk replay that made it. Both are empty for ingested deliveries.
+	ReplayOf  string    `gorm:"size:40;not null;default:''"`
+	ReplayID  string    `gorm:"size:40;not null;default:'';index"`
 	CreatedAt time.Time `gorm:"not null;index:idx_delivery_org_created,priority:2"`
 	UpdatedAt time.Time `gorm:"not null"`
 }

@@ -68,6 +68,8 @@ type Services struct {
 	ChatBackend *ChatBackend
 	Chats       *Chats
 	Files       *Files
+	// Replays sends stored events again (one, or in bulk).
+	Replays *Replays
 	// Hub is the hub the services publish to (Deps.Hub or a new one).
 	Hub *live.Hub
 }
@@ -118,6 +120,7 @@ func New(d Deps, cfg config.Config) *Services {
 		ChatBackend:    &ChatBackend{st: d.Store, urls: urls, test: &chatTester{tc: d.Temporal, set: set.Chat}},
 		Chats:          &Chats{st: d.Store, hub: d.Hub},
 		Files:          files,
+		Replays:        &Replays{st: d.Store, tc: d.Temporal, starter: deliveries, log: d.Log, set: set.Replays},
 		Apps:           &Apps{st: d.Store, urls: urls, set: set.Apps},
 		AppSync:        appSync,
 		// Actions read click-reward decisions for verification_id.

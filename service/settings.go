@@ -20,6 +20,7 @@ type Settings struct {
 	Dispatch   DispatchSettings
 	Chat       ChatSettings
 	Files      FileSettings
+	Replays    ReplaySettings
 }
 
 // URLSettings govern which customer URLs may be saved.
@@ -71,6 +72,7 @@ func SettingsFrom(cfg config.Config) Settings {
 		Sweeper:    SweeperSettings{Interval: cfg.SweepInterval},
 		Apps:       AppSettings{EgressIPs: egress, Proxy: cfg.OutboundProxy != ""},
 		Dispatch:   DispatchSettings{QueueSize: cfg.DispatchQueue, Concurrency: cfg.DispatchConcurrency},
+		Replays:    ReplaySettings{TaskQueue: cfg.TaskQueue, Rate: cfg.ReplayRate, PageSize: cfg.ReplayPage},
 		Chat:       ChatSettings{TaskQueue: cfg.TaskQueue, Idle: cfg.ChatIdle, TurnsPerRun: cfg.ChatTurnsPerRun},
 		Files: FileSettings{MaxBytes: cfg.UploadMaxBytes, MaxPerConversation: cfg.UploadsPerConversation,
 			URLTTL: cfg.FileURLTTL, PublicURL: cfg.PublicBaseURL(), SigningKey: fileKey(cfg)},

@@ -133,6 +133,7 @@ var migrations = []*gormigrate.Migration{
 		},
 	},
 	chatMigration,
+	replayMigration,
 }
 
 // appDelivery and appAttempt freeze the columns 0006 adds.

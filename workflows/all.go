@@ -18,5 +18,6 @@ func All() map[string]any {
 		contracts.AppSampleWorkflow:         AppSample,
 		contracts.ConversationWorkflow:      Conversation,
 		contracts.ChatTestWorkflow:          ChatTest,
+		contracts.BulkReplayWorkflow:        BulkReplay,
 	}
 }

@@ -89,21 +89,29 @@ func TestChatHistoriesReplay(t *testing.T) {
 		return true
 	})
 	runs["chat_test"] = testRun
+	for name, hist := range runs {
+		recordHistory(t, name, hist)
+	}
+}
+
+// recordHistory replays hist with the current code and, with
+// SWITCHBOARD_WRITE_REPLAY_TESTDATA=1, writes it to workflows/testdata
+// (never replacing a recorded file).
+func recordHistory(t *testing.T, name string, hist *historypb.History) {
+	t.Helper()
 	replayer := sdkworker.NewWorkflowReplayer()
 	worker.Register(replayerRegistry{replayer}, nil)
-	for name, hist := range runs {
-		if err := replayer.ReplayWorkflowHistory(nil, hist); err != nil {
-			t.Fatalf("%s does not replay: %v", name, err)
+	if err := replayer.ReplayWorkflowHistory(nil, hist); err != nil {
+		t.Fatalf("%s does not replay: %v", name, err)
+	}
+	path := filepath.Join(testenv.RepoRoot(), "workflows", "testdata", name+".json")
+	if _, err := os.Stat(path); writeTestdata && errors.Is(err, fs.ErrNotExist) {
+		raw, err := temporalproto.CustomJSONMarshalOptions{Indent: "  "}.Marshal(hist)
+		if err != nil {
+			t.Fatal(err)
 		}
-		path := filepath.Join(testenv.RepoRoot(), "workflows", "testdata", name+".json")
-		if _, err := os.Stat(path); writeTestdata && errors.Is(err, fs.ErrNotExist) {
-			raw, err := temporalproto.CustomJSONMarshalOptions{Indent: "  "}.Marshal(hist)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(path, append(raw, '\n'), 0o644); err != nil {
-				t.Fatal(err)
-			}
+		if err := os.WriteFile(path, append(raw, '\n'), 0o644); err != nil {
+			t.Fatal(err)
 		}
 	}
 }

@@ -8,7 +8,8 @@ import (
 	"strings"
 )
 
-// validateChat checks the chat custom backend's settings.
+// validateChat checks the settings of the chat custom backend and of
+// bulk replays (the features added after the core).
 func (c Config) validateChat() []error {
 	var errs []error
 	if c.PublicURL != "" {
@@ -16,6 +17,9 @@ func (c Config) validateChat() []error {
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" {
 			errs = append(errs, errors.New(Prefix+"PUBLIC_URL must be an absolute http(s) URL without a query"))
 		}
+	}
+	if c.ReplayRate <= 0 || c.ReplayPage < 1 || c.ReplayPage > 1000 {
+		errs = append(errs, errors.New(Prefix+"REPLAY_RATE must be positive and REPLAY_PAGE from 1 to 1000"))
 	}
 	if c.ChatTurnsPerRun < 1 {
 		errs = append(errs, errors.New(Prefix+"CHAT_TURNS_PER_RUN must be at least 1"))

@@ -35,6 +35,7 @@ func (a *Activities) Deliver(ctx context.Context, in contracts.DeliverActivityIn
 	if err != nil {
 		return contracts.DeliverActivityResult{}, fmt.Errorf("load delivery: %w", err)
 	}
+	observeQueueLag(in.Attempt, d.CreatedAt, a.Now())
 	ev, err := a.Store.EventByID(ctx, d.EventID)
 	if err != nil {
 		return contracts.DeliverActivityResult{}, fmt.Errorf("load event: %w", err)

@@ -83,8 +83,13 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, parts Parts
 	if cfg.TemporalGzip {
 		compression = &client.GrpcCompressionGzip{}
 	}
+	metrics, err := temporalMetrics()
+	if err != nil {
+		_ = st.Close()
+		return nil, err
+	}
 	tc, err := client.DialContext(dialCtx, client.Options{
-		HostPort: cfg.TemporalAddress, Namespace: cfg.TemporalNamespace,
+		HostPort: cfg.TemporalAddress, Namespace: cfg.TemporalNamespace, MetricsHandler: metrics,
 		Logger:            tlog.NewStructuredLogger(log.With("component", "temporal")),
 		ConnectionOptions: client.ConnectionOptions{GrpcCompression: compression},
 	})

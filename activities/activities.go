@@ -25,6 +25,7 @@ type Settings struct {
 	LookupTimeout     time.Duration
 	RetryAfterCap     time.Duration
 	ResponseBodyLimit int
+	Health            HealthSettings
 }
 
 // Activities is the receiver of every activity method.
@@ -54,6 +55,9 @@ type Activities struct {
 	// deliveries (the service's starter); a failed start is left to the
 	// sweeper.
 	StartDeliveries func(ctx context.Context, ds []models.Delivery)
+	// Emit sends an operational event (endpoint.failing, endpoint.disabled,
+	// delivery.exhausted) to the org's subscribed endpoints.
+	Emit func(ctx context.Context, orgID, eventType string, data any) error
 }
 
 // New returns Activities sending through out.

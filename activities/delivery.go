@@ -116,6 +116,7 @@ func (a *Activities) failUnsendableTo(ctx context.Context, d models.Delivery, ur
 	if err := a.Store.RecordAttempt(ctx, rec, store.DeliveryUpdate{Status: models.StatusFailed, LastError: msg, Completed: true}); err != nil {
 		return err
 	}
+	a.emitExhausted(ctx, d.ID)
 	return temporal.NewNonRetryableApplicationError(msg, contracts.ErrTypeEndpointUnavailable, nil)
 }
 
@@ -169,7 +170,7 @@ func (a *Activities) RecordDelivery(ctx context.Context, out contracts.DeliveryO
 // returns the attempt's result or its typed failure, and separately a
 // database error.
 func (a *Activities) applyDelivery(ctx context.Context, out contracts.DeliveryOutcome, rec *models.Attempt) (contracts.DeliverActivityResult, error, error) {
-	u := store.DeliveryUpdate{LastStatusCode: out.StatusCode, LastError: rec.Error}
+	u := store.DeliveryUpdate{LastStatusCode: out.StatusCode, LastError: rec.Error, WebhookID: out.WebhookID, Healthy: out.OK}
 	var failure error
 	switch {
 	case out.OK:
@@ -202,6 +203,14 @@ func (a *Activities) applyDelivery(ctx context.Context, out contracts.DeliveryOu
 	}
 	if err := a.Store.RecordAttempt(ctx, rec, u); err != nil {
 		return contracts.DeliverActivityResult{}, nil, fmt.Errorf("record attempt: %w", err)
+	}
+	if u.Status == models.StatusFailed {
+		a.emitExhausted(ctx, out.DeliveryID)
+	}
+	if out.StatusCode == http.StatusGone && out.WebhookID != "" {
+		if w, err := a.Store.WebhookByID(ctx, out.WebhookID); err == nil {
+			a.emit(ctx, w.OrgID, "endpoint.disabled", map[string]any{"endpoint": endpointData(w, "endpoint answered 410 Gone")})
+		}
 	}
 	if failure != nil {
 		return contracts.DeliverActivityResult{}, failure, nil

@@ -51,6 +51,7 @@ func (s *Server) routes() []route {
 		{http.MethodGet, "/v1/webhooks/:id/secret", admin, s.webhooks.getWebhookSecret},
 		{http.MethodPost, "/v1/webhooks/:id/secret/rotate", admin, s.webhooks.rotateWebhookSecret},
 		{http.MethodPost, "/v1/webhooks/:id/test", admin, s.webhooks.testWebhook},
+		{http.MethodPost, "/v1/webhooks/:id/enable", admin, s.webhooks.enableWebhook},
 
 		{http.MethodPost, "/v1/events", admin, s.events.createEvent},
 		{http.MethodGet, "/v1/events/:id", admin, s.events.getEvent},

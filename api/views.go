@@ -25,16 +25,21 @@ type webhookView struct {
 	SignatureHeader string            `json:"signature_header,omitempty"`
 	RetrySchedule   []models.Duration `json:"retry_schedule,omitempty"`
 	DisabledReason  string            `json:"disabled_reason,omitempty"`
-	Secret          string            `json:"secret,omitempty"`
-	CreatedAt       time.Time         `json:"created_at"`
-	UpdatedAt       time.Time         `json:"updated_at"`
+	// FailingSince and FailedAttempts: the current failing streak
+	// (auto-disable); absent while the endpoint is healthy.
+	FailingSince   *time.Time `json:"failing_since,omitempty"`
+	FailedAttempts int        `json:"failed_attempts,omitempty"`
+	Secret         string     `json:"secret,omitempty"`
+	CreatedAt      time.Time  `json:"created_at"`
+	UpdatedAt      time.Time  `json:"updated_at"`
 }
 
 func viewWebhook(w models.Webhook) webhookView {
 	v := webhookView{
 		ID: w.ID, URL: w.URL, Description: w.Description, EventTypes: w.EventTypes, Active: w.Active,
 		Source: w.Source, SigningScheme: w.SigningScheme, RetrySchedule: w.RetrySchedule,
-		DisabledReason: w.DisabledReason, CreatedAt: w.CreatedAt, UpdatedAt: w.UpdatedAt,
+		DisabledReason: w.DisabledReason, FailingSince: w.FailingSince, FailedAttempts: w.FailedAttempts,
+		CreatedAt: w.CreatedAt, UpdatedAt: w.UpdatedAt,
 	}
 	if w.SigningScheme != models.SchemeStandardWebhooks {
 		v.SignatureHeader = w.SignatureHeader

@@ -145,3 +145,20 @@ func (s webhookHandlers) testWebhook(c *gin.Context) error {
 	c.JSON(http.StatusOK, res)
 	return nil
 }
+
+// enableWebhook turns an endpoint on (its auto-disable clock starts
+// afresh); with replay_skipped it sends the events kept while it was off.
+func (s webhookHandlers) enableWebhook(c *gin.Context) error {
+	var in service.EnableInput
+	if c.Request.ContentLength != 0 {
+		if err := decode(c, &in); err != nil {
+			return err
+		}
+	}
+	w, revived, err := s.svc.EnableWebhook(c.Request.Context(), principal(c).OrgID, c.Param("id"), in)
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, gin.H{"webhook": viewWebhook(w), "replayed_skipped": revived})
+	return nil
+}

@@ -106,6 +106,8 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, parts Parts
 	acts := activities.New(st, out, activities.Settings{
 		DeliveryTimeout: cfg.DeliveryTimeout, LookupTimeout: cfg.LookupTimeout, RetryAfterCap: cfg.RetryAfterCap,
 		ResponseBodyLimit: cfg.ResponseBodyLimit,
+		Health: activities.HealthSettings{DisableAfter: cfg.AutoDisableAfter, MinAttempts: cfg.AutoDisableMinAttempts,
+			WarnAfter: cfg.FailingWarnAfter},
 	})
 	uploads, err := filestore.NewDisk(cfg.UploadDir)
 	if err != nil {
@@ -125,6 +127,8 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, parts Parts
 	acts.FileURL = a.Services.Files.URL
 	// Bulk replay pages start their deliveries' workflows like ingest does.
 	acts.StartDeliveries = a.Services.Replays.StartDeliveries
+	// Auto-disable and exhausted deliveries send operational events.
+	acts.Emit = a.Services.Operational.Emit
 	// A finished lookup pushes the profile to operators' SSE streams.
 	acts.OnLookupDone = func(_, conversationID string) { a.Hub.Publish(live.Profile(conversationID)) }
 	// A stored click-verification answer wakes the API waiting for it.
@@ -142,6 +146,10 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, parts Parts
 			return nil, fmt.Errorf("start worker: %w", err)
 		}
 		a.background.Go(func() { a.Services.Sweeper.RunSweeper(runCtx) })
+		if err := ensureHealthSchedule(ctx, tc, cfg); err != nil {
+			a.Close()
+			return nil, err
+		}
 	}
 	if parts.API {
 		// Ingest hands committed deliveries to the dispatcher, which

@@ -19,6 +19,8 @@ type EventType struct {
 	Description string          `json:"description"`
 	Schema      json.RawMessage `json:"schema"`
 	Sample      json.RawMessage `json:"sample"`
+	// Operational types are emitted by the platform only (operational.go).
+	Operational bool `json:"operational,omitempty"`
 
 	compiled *jsonschema.Schema
 }
@@ -70,6 +72,7 @@ var types = []*EventType{
 var byName = map[string]*EventType{}
 
 func init() {
+	types = append(types, operational...)
 	c := jsonschema.NewCompiler()
 	for _, t := range types {
 		doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(t.Schema))

@@ -42,3 +42,17 @@ func TestValidateNamesTheFailingField(t *testing.T) {
 		t.Fatalf("malformed JSON: got %v", err)
 	}
 }
+
+// The operational types are in the catalog (endpoints subscribe to them)
+// and marked platform-only; the product's own types are not.
+func TestOperationalTypesAreMarked(t *testing.T) {
+	for _, name := range []string{"endpoint.failing", "endpoint.disabled", "delivery.exhausted"} {
+		typ, ok := Lookup(name)
+		if !ok || !typ.Operational || typ.Validate(typ.Sample) != nil {
+			t.Errorf("%s: %+v", name, typ)
+		}
+	}
+	if typ, _ := Lookup("contact.created"); typ.Operational {
+		t.Error("contact.created marked operational")
+	}
+}

@@ -68,12 +68,16 @@ type Config struct {
 	DispatchQueue       int `env:"DISPATCH_QUEUE" envDefault:"10000" help:"Committed deliveries an API process holds for their workflow start; beyond it a delivery waits for the sweeper (SWEEP_INTERVAL) and switchboard_dispatch_overflow_total counts it."`
 	DispatchConcurrency int `env:"DISPATCH_CONCURRENCY" envDefault:"16" help:"Workflow starts an API process makes at once; their pace drains the dispatch queue at the rate Temporal sustains."`
 
-	DevTemporalPort    int      `env:"DEV_TEMPORAL_PORT" envDefault:"7233" help:"dev only: gRPC port of the Temporal dev server it starts (on 127.0.0.1)."`
-	DevUIPort          int      `env:"DEV_UI_PORT" envDefault:"8233" help:"dev only: port of that server's Temporal Web UI."`
-	OutboundProxy      string   `env:"OUTBOUND_PROXY" help:"http(s):// proxy URL that carries every call to customer endpoints (fixed egress IPs). Empty: direct."`
-	OutboundAllowCIDRs []string `env:"OUTBOUND_ALLOW_CIDRS" help:"Comma-separated CIDRs the SSRF guard lets through (internal receivers; dev and tests use 127.0.0.0/8,::1/128). Empty: only public addresses."`
-	ReplayRate         float64  `env:"REPLAY_RATE" envDefault:"20" help:"Deliveries per second a bulk replay starts, so a backlog never starves live traffic."`
-	ReplayPage         int      `env:"REPLAY_PAGE" envDefault:"100" help:"Deliveries a bulk replay creates per page (one activity, one transaction)."`
+	DevTemporalPort        int           `env:"DEV_TEMPORAL_PORT" envDefault:"7233" help:"dev only: gRPC port of the Temporal dev server it starts (on 127.0.0.1)."`
+	DevUIPort              int           `env:"DEV_UI_PORT" envDefault:"8233" help:"dev only: port of that server's Temporal Web UI."`
+	OutboundProxy          string        `env:"OUTBOUND_PROXY" help:"http(s):// proxy URL that carries every call to customer endpoints (fixed egress IPs). Empty: direct."`
+	OutboundAllowCIDRs     []string      `env:"OUTBOUND_ALLOW_CIDRS" help:"Comma-separated CIDRs the SSRF guard lets through (internal receivers; dev and tests use 127.0.0.0/8,::1/128). Empty: only public addresses."`
+	ReplayRate             float64       `env:"REPLAY_RATE" envDefault:"20" help:"Deliveries per second a bulk replay starts, so a backlog never starves live traffic."`
+	ReplayPage             int           `env:"REPLAY_PAGE" envDefault:"100" help:"Deliveries a bulk replay creates per page (one activity, one transaction)."`
+	HealthCheckInterval    time.Duration `env:"HEALTH_CHECK_INTERVAL" envDefault:"15m" help:"How often a Temporal Schedule checks endpoint health (auto-disable)."`
+	AutoDisableAfter       time.Duration `env:"AUTO_DISABLE_AFTER" envDefault:"120h" help:"An endpoint whose every attempt has failed for this long is disabled (with AUTO_DISABLE_MIN_ATTEMPTS failed attempts); 0 turns auto-disable off."`
+	AutoDisableMinAttempts int           `env:"AUTO_DISABLE_MIN_ATTEMPTS" envDefault:"10" help:"Failed attempts an endpoint needs, besides AUTO_DISABLE_AFTER, to be disabled."`
+	FailingWarnAfter       time.Duration `env:"FAILING_WARN_AFTER" envDefault:"1h" help:"How old a failing streak is when endpoint.failing is sent (once per streak)."`
 
 	// The chat custom backend (issue 8); validated in chat.go.
 	PublicURL              string        `env:"PUBLIC_URL" help:"External base URL of the API (https://chat.example.com), used in the signed file links given to chat backends. Empty: http://HTTP_ADDR."`

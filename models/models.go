@@ -64,8 +64,14 @@ type Webhook struct {
 	// the platform default.
 	RetrySchedule  []Duration `gorm:"serializer:json"`
 	DisabledReason string     `gorm:"size:200"`
-	CreatedAt      time.Time  `gorm:"not null"`
-	UpdatedAt      time.Time  `gorm:"not null"`
+	// Health (auto-disable): FailingSince is the first failed attempt since
+	// the last success, FailedAttempts how many failed since, and
+	// FailingNotifiedAt when endpoint.failing was sent for this streak.
+	FailingSince      *time.Time
+	FailedAttempts    int `gorm:"not null;default:0"`
+	FailingNotifiedAt *time.Time
+	CreatedAt         time.Time `gorm:"not null"`
+	UpdatedAt         time.Time `gorm:"not null"`
 }
 
 // SigningSecrets are the secrets a delivery at now is signed with: the

@@ -23,10 +23,13 @@ const (
 	StatusSucceeded DeliveryStatus = "succeeded"
 	StatusFailed    DeliveryStatus = "failed"
 	StatusCancelled DeliveryStatus = "cancelled"
+	// StatusSkipped is an event kept for an inactive endpoint: no attempt
+	// was made; enabling the endpoint can send it.
+	StatusSkipped DeliveryStatus = "skipped"
 )
 
 // DeliveryStatuses lists every delivery status, in lifecycle order.
-var DeliveryStatuses = []DeliveryStatus{StatusPending, StatusRetrying, StatusSucceeded, StatusFailed, StatusCancelled}
+var DeliveryStatuses = []DeliveryStatus{StatusPending, StatusRetrying, StatusSucceeded, StatusFailed, StatusCancelled, StatusSkipped}
 
 // Valid reports whether s is one of DeliveryStatuses; check it wherever a
 // status comes from outside (e.g. a query filter).

@@ -11,7 +11,7 @@ import (
 // activity arguments, search attributes), in database rows and in API
 // answers: the typed constants must keep exactly these strings.
 func TestStatusValuesAreTheStoredStrings(t *testing.T) {
-	if got := models.JoinStatuses(models.DeliveryStatuses); got != "pending, retrying, succeeded, failed or cancelled" {
+	if got := models.JoinStatuses(models.DeliveryStatuses); got != "pending, retrying, succeeded, failed, cancelled or skipped" {
 		t.Errorf("delivery statuses: %s", got)
 	}
 	if got := models.JoinStatuses(models.LookupStatuses); got != "pending, retrying, ok, failed or skipped" {
@@ -23,7 +23,7 @@ func TestStatusValuesAreTheStoredStrings(t *testing.T) {
 	for _, c := range []struct{ got, want string }{
 		{string(models.StatusPending), "pending"}, {string(models.StatusRetrying), "retrying"},
 		{string(models.StatusSucceeded), "succeeded"}, {string(models.StatusFailed), "failed"},
-		{string(models.StatusCancelled), "cancelled"},
+		{string(models.StatusCancelled), "cancelled"}, {string(models.StatusSkipped), "skipped"},
 		{string(models.LookupPending), "pending"}, {string(models.LookupRetrying), "retrying"},
 		{string(models.LookupOK), "ok"}, {string(models.LookupFailed), "failed"}, {string(models.LookupSkipped), "skipped"},
 		{string(models.ProfilePending), "pending"}, {string(models.ProfileOK), "ok"},
@@ -52,7 +52,7 @@ func TestStatusValid(t *testing.T) {
 			t.Errorf("delivery status %q not valid", s)
 		}
 	}
-	for _, s := range []models.DeliveryStatus{"", "ok", "skipped", "Succeeded", "succeeded ", "done"} {
+	for _, s := range []models.DeliveryStatus{"", "ok", "skip", "Succeeded", "succeeded ", "done"} {
 		if s.Valid() {
 			t.Errorf("delivery status %q accepted", s)
 		}

@@ -14,6 +14,7 @@ import (
 // eventStore is what Events reads and writes.
 type eventStore interface {
 	ActiveSubscribers(ctx context.Context, orgID, eventType string) ([]models.Webhook, error)
+	InactiveSubscribers(ctx context.Context, orgID, eventType string) ([]models.Webhook, error)
 	CreateEvent(ctx context.Context, ev *models.Event, deliveries []models.Delivery, window time.Duration) (store.IngestResult, error)
 	GetEvent(ctx context.Context, orgID, id string) (models.Event, []models.Delivery, error)
 }
@@ -52,6 +53,10 @@ func (s *Events) IngestEvent(ctx context.Context, orgID string, in EventInput) (
 	if !ok {
 		return IngestResult{}, &models.ValidationError{Code: "unknown_event_type", Field: "type", Message: "unknown event type " + quote(in.Type)}
 	}
+	if typ.Operational {
+		return IngestResult{}, &models.ValidationError{Code: "reserved_event_type", Field: "type",
+			Message: quote(in.Type) + " is sent by the platform only; subscribe an endpoint to it instead"}
+	}
 	if len(in.Data) == 0 {
 		return IngestResult{}, models.Invalid("data", "is required")
 	}
@@ -66,16 +71,11 @@ func (s *Events) IngestEvent(ctx context.Context, orgID string, in EventInput) (
 	if in.IdempotencyKey != "" {
 		ev.IdempotencyKey = &in.IdempotencyKey
 	}
-	subs, err := s.st.ActiveSubscribers(ctx, orgID, typ.Name)
+	// Inactive subscribed endpoints keep the event as a skipped delivery,
+	// which enabling the endpoint can send (POST /v1/webhooks/{id}/enable).
+	deliveries, subs, err := subscribedDeliveries(ctx, s.st, ev)
 	if err != nil {
 		return IngestResult{}, err
-	}
-	deliveries := make([]models.Delivery, len(subs))
-	for i, w := range subs {
-		deliveries[i] = models.Delivery{
-			ID: models.NewID("dlv"), OrgID: orgID, EventID: ev.ID, WebhookID: w.ID, EventType: typ.Name,
-			Status: models.StatusPending, CreatedAt: now, UpdatedAt: now,
-		}
 	}
 	stored, err := s.st.CreateEvent(ctx, &ev, deliveries, s.set.IdempotencyWindow)
 	res := IngestResult{Event: stored.Event, Deliveries: stored.Deliveries, Duplicate: stored.Duplicate}
@@ -87,6 +87,9 @@ func (s *Events) IngestEvent(ctx context.Context, orgID string, in EventInput) (
 	}
 	committed := time.Now()
 	for i := range res.Deliveries {
+		if res.Deliveries[i].Status != models.StatusPending {
+			continue // skipped: no workflow until the endpoint is enabled
+		}
 		// false: the queue is full; the row is the sweeper's (counted in
 		// switchboard_dispatch_overflow_total).
 		s.dispatcher.Enqueue(res.Deliveries[i], subs[i], committed)

@@ -70,6 +70,9 @@ type Services struct {
 	Files       *Files
 	// Replays sends stored events again (one, or in bulk).
 	Replays *Replays
+	// Operational sends the platform's events about endpoints and
+	// deliveries (auto-disable, exhausted deliveries).
+	Operational *Operational
 	// Hub is the hub the services publish to (Deps.Hub or a new one).
 	Hub *live.Hub
 }
@@ -109,7 +112,8 @@ func New(d Deps, cfg config.Config) *Services {
 	widget.files = files
 	return &Services{
 		Orgs:           &Orgs{st: d.Store},
-		Webhooks:       &Webhooks{st: d.Store, tc: d.Temporal, urls: urls, set: set.Deliveries},
+		Webhooks:       &Webhooks{st: d.Store, tc: d.Temporal, urls: urls, set: set.Deliveries, health: d.Store, starter: deliveries},
+		Operational:    &Operational{st: d.Store, starter: deliveries, log: d.Log},
 		Events:         &Events{st: d.Store, dispatcher: dispatcher, set: set.Events},
 		Deliveries:     &Deliveries{st: d.Store, tc: d.Temporal, starter: deliveries, history: history},
 		Dispatcher:     dispatcher,

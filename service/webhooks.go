@@ -31,6 +31,9 @@ type Webhooks struct {
 	tc   client.Client
 	urls *urlChecker
 	set  DeliverySettings
+	// enabling sends an endpoint's skipped deliveries (enable.go).
+	health  healthStore
+	starter *deliveryStarter
 }
 
 // DefaultSignatureHeader is the HMAC schemes' header unless an endpoint

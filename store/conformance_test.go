@@ -195,7 +195,7 @@ func TestStoreConformance(t *testing.T) {
 		var verr *models.ValidationError
 		_, _, err = st.ListDeliveries(t.Context(), store.DeliveryFilter{OrgID: org.ID, Limit: 10, Status: "done"})
 		if !errors.As(err, &verr) || verr.Field != "status" || verr.Code != "invalid_request" ||
-			verr.Message != "must be pending, retrying, succeeded, failed or cancelled" {
+			verr.Message != "must be pending, retrying, succeeded, failed, cancelled or skipped" {
 			t.Fatalf("unknown status filter: %v", err)
 		}
 		ds, _, _ = st.ListDeliveries(t.Context(), store.DeliveryFilter{OrgID: org.ID, Limit: 10, Since: base.Add(3 * time.Second)})

@@ -114,6 +114,10 @@ type DeliveryUpdate struct {
 	LastError      string
 	NextAttemptAt  *time.Time
 	Completed      bool
+	// WebhookID, when set, is the endpoint whose health the attempt
+	// updates: a success ends its failing streak, a failure extends it.
+	WebhookID string
+	Healthy   bool
 }
 
 // RecordAttempt stores an attempt and the delivery's new state atomically.
@@ -132,7 +136,10 @@ func (s *Store) RecordAttempt(ctx context.Context, a *models.Attempt, u Delivery
 		if u.Completed {
 			fields["completed_at"] = Now()
 		}
-		return tx.Model(&models.Delivery{}).Where("id = ?", a.ParentID).Updates(fields).Error
+		if err := tx.Model(&models.Delivery{}).Where("id = ?", a.ParentID).Updates(fields).Error; err != nil {
+			return err
+		}
+		return recordHealth(tx, u.WebhookID, u.Healthy)
 	}))
 }
 

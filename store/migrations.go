@@ -134,6 +134,7 @@ var migrations = []*gormigrate.Migration{
 	},
 	chatMigration,
 	replayMigration,
+	healthMigration,
 }
 
 // appDelivery and appAttempt freeze the columns 0006 adds.

@@ -19,5 +19,6 @@ func All() map[string]any {
 		contracts.ConversationWorkflow:      Conversation,
 		contracts.ChatTestWorkflow:          ChatTest,
 		contracts.BulkReplayWorkflow:        BulkReplay,
+		contracts.EndpointHealthWorkflow:    EndpointHealth,
 	}
 }

@@ -1,0 +1,94 @@
+package service
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/switchboardhq/switchboard/catalog"
+	"github.com/switchboardhq/switchboard/models"
+	"github.com/switchboardhq/switchboard/store"
+)
+
+// operationalStore is what Operational reads and writes.
+type operationalStore interface {
+	ActiveSubscribers(ctx context.Context, orgID, eventType string) ([]models.Webhook, error)
+	InactiveSubscribers(ctx context.Context, orgID, eventType string) ([]models.Webhook, error)
+	CreateEvent(ctx context.Context, ev *models.Event, deliveries []models.Delivery, window time.Duration) (store.IngestResult, error)
+}
+
+// Operational sends the platform's own events about an org's endpoints
+// and deliveries (endpoint.failing, endpoint.disabled, delivery.exhausted)
+// to the org's endpoints subscribed to them, like any event. It is called
+// from activities (worker processes), so it starts the deliveries itself
+// instead of queueing them on an API process's dispatcher.
+type Operational struct {
+	st      operationalStore
+	starter *deliveryStarter
+	log     interface {
+		Warn(msg string, args ...any)
+	}
+}
+
+// Emit stores an operational event with its deliveries and starts them.
+func (s *Operational) Emit(ctx context.Context, orgID, eventType string, data any) error {
+	typ, ok := catalog.Lookup(eventType)
+	if !ok || !typ.Operational {
+		return models.Invalid("type", "not an operational event type")
+	}
+	raw, err := json.Marshal(data)
+	if err != nil {
+		return err
+	}
+	if err := typ.Validate(raw); err != nil {
+		return err
+	}
+	ev := models.Event{ID: models.NewID("evt"), OrgID: orgID, Type: typ.Name, Data: raw, CreatedAt: store.Now()}
+	deliveries, hooks, err := subscribedDeliveries(ctx, s.st, ev)
+	if err != nil || len(deliveries) == 0 {
+		return err // nobody listens: nothing is stored
+	}
+	stored, err := s.st.CreateEvent(ctx, &ev, deliveries, 0)
+	if err != nil {
+		return err
+	}
+	for i, d := range stored.Deliveries {
+		if d.Status != models.StatusPending {
+			continue
+		}
+		if err := s.starter.start(ctx, d, hooks[i], 1, false); err != nil && !alreadyStarted(err) {
+			s.log.Warn("operational delivery not started; the sweeper will", "delivery", d.ID, "err", err)
+		}
+	}
+	return nil
+}
+
+// subscribedDeliveries makes ev's deliveries: pending for the active
+// endpoints subscribed to its type, skipped (kept, never attempted) for
+// the inactive ones. hooks[i] is deliveries[i]'s endpoint.
+func subscribedDeliveries(ctx context.Context, st interface {
+	ActiveSubscribers(ctx context.Context, orgID, eventType string) ([]models.Webhook, error)
+	InactiveSubscribers(ctx context.Context, orgID, eventType string) ([]models.Webhook, error)
+}, ev models.Event) ([]models.Delivery, []models.Webhook, error) {
+	active, err := st.ActiveSubscribers(ctx, ev.OrgID, ev.Type)
+	if err != nil {
+		return nil, nil, err
+	}
+	inactive, err := st.InactiveSubscribers(ctx, ev.OrgID, ev.Type)
+	if err != nil {
+		return nil, nil, err
+	}
+	out := make([]models.Delivery, 0, len(active)+len(inactive))
+	hooks := make([]models.Webhook, 0, len(active)+len(inactive))
+	for _, group := range []struct {
+		ws     []models.Webhook
+		status models.DeliveryStatus
+	}{{active, models.StatusPending}, {inactive, models.StatusSkipped}} {
+		for _, w := range group.ws {
+			out = append(out, models.Delivery{ID: models.NewID("dlv"), OrgID: ev.OrgID, EventID: ev.ID, WebhookID: w.ID,
+				EventType: ev.Type, Status: group.status, CreatedAt: ev.CreatedAt, UpdatedAt: ev.CreatedAt})
+			hooks = append(hooks, w)
+		}
+	}
+	return out, hooks, nil
+}

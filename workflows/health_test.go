@@ -1,0 +1,33 @@
+package workflows
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/stretchr/testify/mock"
+	"go.temporal.io/sdk/testsuite"
+
+	"github.com/switchboardhq/switchboard/contracts"
+)
+
+// One health check is one activity; its result is the run's, and a
+// failing check is retried (infrastructure errors) until it completes.
+func TestEndpointHealthRunsTheCheck(t *testing.T) {
+	var ts testsuite.WorkflowTestSuite
+	env := ts.NewTestWorkflowEnvironment()
+	calls := 0
+	env.OnActivity(a.CheckEndpointHealth, mock.Anything, mock.Anything).Return(
+		func(context.Context, contracts.EndpointHealthInput) (contracts.EndpointHealthResult, error) {
+			calls++
+			if calls == 1 {
+				return contracts.EndpointHealthResult{}, errors.New("database unavailable")
+			}
+			return contracts.EndpointHealthResult{Warned: 1, Disabled: 2}, nil
+		})
+	env.ExecuteWorkflow(EndpointHealth, contracts.EndpointHealthInput{})
+	var res contracts.EndpointHealthResult
+	if err := env.GetWorkflowResult(&res); err != nil || res.Warned != 1 || res.Disabled != 2 || calls != 2 {
+		t.Fatalf("result %+v, calls %d, error %v", res, calls, err)
+	}
+}

@@ -40,6 +40,10 @@ func (a *Activities) Deliver(ctx context.Context, in contracts.DeliverActivityIn
 	if err != nil {
 		return contracts.DeliverActivityResult{}, fmt.Errorf("load event: %w", err)
 	}
+	if ev.ErasedAt != nil {
+		// DELETE /v1/events/{id}: nothing is left to send.
+		return contracts.DeliverActivityResult{}, a.failUnsendableTo(ctx, d, "", in.Attempt, "the event was erased")
+	}
 	if d.AppID != "" {
 		return a.deliverToApp(ctx, in, d, ev)
 	}

@@ -41,3 +41,13 @@ func (s eventHandlers) getEvent(c *gin.Context) error {
 	c.JSON(http.StatusOK, viewEvent(ev, ds))
 	return nil
 }
+
+// eraseEvent answers 200 with the erased event (data {}, erased_at).
+func (s eventHandlers) eraseEvent(c *gin.Context) error {
+	ev, err := s.svc.EraseEvent(c.Request.Context(), principal(c).OrgID, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, gin.H{"id": ev.ID, "type": ev.Type, "erased_at": ev.ErasedAt})
+	return nil
+}

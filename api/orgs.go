@@ -15,14 +15,15 @@ import (
 type orgHandlers struct{ svc *service.Orgs }
 
 type orgView struct {
-	ID          string    `json:"id"`
-	Name        string    `json:"name"`
-	CORSOrigins []string  `json:"cors_origins"`
-	CreatedAt   time.Time `json:"created_at"`
+	ID            string    `json:"id"`
+	Name          string    `json:"name"`
+	CORSOrigins   []string  `json:"cors_origins"`
+	RetentionDays int       `json:"retention_days"`
+	CreatedAt     time.Time `json:"created_at"`
 }
 
 func viewOrg(o models.Org) orgView {
-	v := orgView{ID: o.ID, Name: o.Name, CORSOrigins: o.CORSOrigins, CreatedAt: o.CreatedAt}
+	v := orgView{ID: o.ID, Name: o.Name, CORSOrigins: o.CORSOrigins, RetentionDays: int(o.Retention().Hours() / 24), CreatedAt: o.CreatedAt}
 	if v.CORSOrigins == nil {
 		v.CORSOrigins = []string{}
 	}

@@ -55,6 +55,7 @@ func (s *Server) routes() []route {
 
 		{http.MethodPost, "/v1/events", admin, s.events.createEvent},
 		{http.MethodGet, "/v1/events/:id", admin, s.events.getEvent},
+		{http.MethodDelete, "/v1/events/:id", admin, s.events.eraseEvent},
 
 		{http.MethodGet, "/v1/deliveries", admin, s.deliveries.listDeliveries},
 		{http.MethodGet, "/v1/deliveries/:id", admin, s.deliveries.getDelivery},

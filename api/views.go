@@ -107,12 +107,13 @@ type eventView struct {
 	Type           string         `json:"type"`
 	Data           any            `json:"data"`
 	IdempotencyKey *string        `json:"idempotency_key,omitempty"`
+	ErasedAt       *time.Time     `json:"erased_at,omitempty"`
 	CreatedAt      time.Time      `json:"created_at"`
 	Deliveries     []deliveryView `json:"deliveries"`
 }
 
 func viewEvent(e models.Event, ds []models.Delivery) eventView {
-	v := eventView{ID: e.ID, Type: e.Type, Data: e.Data, IdempotencyKey: e.IdempotencyKey, CreatedAt: e.CreatedAt, Deliveries: []deliveryView{}}
+	v := eventView{ID: e.ID, Type: e.Type, Data: e.Data, IdempotencyKey: e.IdempotencyKey, ErasedAt: e.ErasedAt, CreatedAt: e.CreatedAt, Deliveries: []deliveryView{}}
 	for _, d := range ds {
 		v.Deliveries = append(v.Deliveries, viewDelivery(d))
 	}

@@ -146,7 +146,7 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, parts Parts
 			return nil, fmt.Errorf("start worker: %w", err)
 		}
 		a.background.Go(func() { a.Services.Sweeper.RunSweeper(runCtx) })
-		if err := ensureHealthSchedule(ctx, tc, cfg); err != nil {
+		if err := ensureSchedules(ctx, tc, cfg); err != nil {
 			a.Close()
 			return nil, err
 		}

@@ -78,6 +78,7 @@ type Config struct {
 	AutoDisableAfter       time.Duration `env:"AUTO_DISABLE_AFTER" envDefault:"120h" help:"An endpoint whose every attempt has failed for this long is disabled (with AUTO_DISABLE_MIN_ATTEMPTS failed attempts); 0 turns auto-disable off."`
 	AutoDisableMinAttempts int           `env:"AUTO_DISABLE_MIN_ATTEMPTS" envDefault:"10" help:"Failed attempts an endpoint needs, besides AUTO_DISABLE_AFTER, to be disabled."`
 	FailingWarnAfter       time.Duration `env:"FAILING_WARN_AFTER" envDefault:"1h" help:"How old a failing streak is when endpoint.failing is sent (once per streak)."`
+	RetentionInterval      time.Duration `env:"RETENTION_INTERVAL" envDefault:"1h" help:"How often a Temporal Schedule purges events, deliveries and attempts older than each org's retention (retention_days, default 30)."`
 
 	// The chat custom backend (issue 8); validated in chat.go.
 	PublicURL              string        `env:"PUBLIC_URL" help:"External base URL of the API (https://chat.example.com), used in the signed file links given to chat backends. Empty: http://HTTP_ADDR."`

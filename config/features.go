@@ -21,6 +21,9 @@ func (c Config) validateChat() []error {
 	if c.ReplayRate <= 0 || c.ReplayPage < 1 || c.ReplayPage > 1000 {
 		errs = append(errs, errors.New(Prefix+"REPLAY_RATE must be positive and REPLAY_PAGE from 1 to 1000"))
 	}
+	if c.RetentionInterval <= 0 {
+		errs = append(errs, errors.New(Prefix+"RETENTION_INTERVAL must be positive"))
+	}
 	if c.HealthCheckInterval <= 0 || c.AutoDisableAfter < 0 || c.FailingWarnAfter < 0 || c.AutoDisableMinAttempts < 1 {
 		errs = append(errs, errors.New(Prefix+"HEALTH_CHECK_INTERVAL must be positive, AUTO_DISABLE_AFTER and FAILING_WARN_AFTER not negative, AUTO_DISABLE_MIN_ATTEMPTS at least 1"))
 	}

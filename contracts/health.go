@@ -21,3 +21,20 @@ type EndpointHealthResult struct {
 	Warned   int
 	Disabled int
 }
+
+// RetentionWorkflow is run by a Temporal Schedule: it purges every org's
+// events, deliveries and attempts older than the org's retention, in
+// small batches. Never rename.
+const RetentionWorkflow = "Retention"
+
+// RetentionScheduleID is the Schedule of a task queue's retention purge.
+func RetentionScheduleID(taskQueue string) string { return "retention-" + taskQueue }
+
+// RetentionInput starts a purge; the batch size is the worker's setting.
+type RetentionInput struct{}
+
+// RetentionResult is what one purge deleted.
+type RetentionResult struct {
+	Events int
+	Orgs   int
+}

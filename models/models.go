@@ -11,8 +11,23 @@ type Org struct {
 	Name string `gorm:"size:200;not null"`
 	// CORSOrigins lists the browser origins allowed to call the widget API
 	// with this org's public key; "*" allows any origin.
-	CORSOrigins []string  `gorm:"serializer:json"`
-	CreatedAt   time.Time `gorm:"not null"`
+	CORSOrigins []string `gorm:"serializer:json"`
+	// RetentionDays is how long events, deliveries and attempts are kept
+	// (0 in a row from before retention: DefaultRetentionDays).
+	RetentionDays int       `gorm:"not null;default:0"`
+	CreatedAt     time.Time `gorm:"not null"`
+}
+
+// DefaultRetentionDays is an org's retention unless it sets one.
+const DefaultRetentionDays = 30
+
+// Retention is the org's retention period.
+func (o Org) Retention() time.Duration {
+	days := o.RetentionDays
+	if days <= 0 {
+		days = DefaultRetentionDays
+	}
+	return time.Duration(days) * 24 * time.Hour
 }
 
 // Key kinds. A secret key administers an org; a public key may only post
@@ -103,8 +118,11 @@ type Event struct {
 	Data  json.RawMessage `gorm:"type:text;serializer:json;not null"`
 	// IdempotencyKey is cleared (set to nil) once it is older than the
 	// idempotency window, which frees the key for reuse.
-	IdempotencyKey *string   `gorm:"size:200;uniqueIndex:idx_event_idem,priority:2"`
-	CreatedAt      time.Time `gorm:"not null;index"`
+	IdempotencyKey *string `gorm:"size:200;uniqueIndex:idx_event_idem,priority:2"`
+	// ErasedAt is set when DELETE /v1/events/{id} erased the payload:
+	// Data is then empty and its deliveries send nothing more.
+	ErasedAt  *time.Time
+	CreatedAt time.Time `gorm:"not null;index"`
 }
 
 // Delivery is one event sent to one endpoint: its own Temporal workflow.

@@ -17,6 +17,7 @@ type eventStore interface {
 	InactiveSubscribers(ctx context.Context, orgID, eventType string) ([]models.Webhook, error)
 	CreateEvent(ctx context.Context, ev *models.Event, deliveries []models.Delivery, window time.Duration) (store.IngestResult, error)
 	GetEvent(ctx context.Context, orgID, id string) (models.Event, []models.Delivery, error)
+	EraseEvent(ctx context.Context, orgID, id string) (models.Event, error)
 }
 
 // Events owns event ingest and the dispatch of its deliveries.
@@ -100,4 +101,12 @@ func (s *Events) IngestEvent(ctx context.Context, orgID string, in EventInput) (
 // GetEvent loads an event and its deliveries.
 func (s *Events) GetEvent(ctx context.Context, orgID, id string) (models.Event, []models.Delivery, error) {
 	return s.st.GetEvent(ctx, orgID, id)
+}
+
+// EraseEvent empties an event's payload everywhere it is stored (the
+// event row: deliveries and attempts hold metadata only, and workflow
+// history never holds payloads); its deliveries that have not finished
+// fail without sending. The event's ID, type and deliveries stay.
+func (s *Events) EraseEvent(ctx context.Context, orgID, id string) (models.Event, error) {
+	return s.st.EraseEvent(ctx, orgID, id)
 }

@@ -19,6 +19,7 @@ type orgStore interface {
 	KeyByHash(ctx context.Context, hash string) (models.APIKey, models.Org, error)
 	GetOrg(ctx context.Context, orgID string) (models.Org, error)
 	SetOrgCORSOrigins(ctx context.Context, orgID string, origins []string) error
+	SetOrgRetention(ctx context.Context, orgID string, days int) error
 	Ping(ctx context.Context) error
 }
 
@@ -106,16 +107,31 @@ func (s *Orgs) GetOrg(ctx context.Context, orgID string) (models.Org, error) {
 // OrgInput patches the org; nil fields are left alone.
 type OrgInput struct {
 	CORSOrigins *[]string `json:"cors_origins"`
+	// RetentionDays is how long events, deliveries and attempts are kept.
+	RetentionDays *int `json:"retention_days"`
 }
 
-// UpdateOrg applies a patch: today only the widget's CORS origins.
+// maxRetentionDays bounds retention to ten years.
+const maxRetentionDays = 3650
+
+// UpdateOrg applies a patch: the widget's CORS origins, the retention.
 func (s *Orgs) UpdateOrg(ctx context.Context, orgID string, in OrgInput) (models.Org, error) {
+	if in.RetentionDays != nil {
+		if *in.RetentionDays < 1 || *in.RetentionDays > maxRetentionDays {
+			return models.Org{}, models.Invalid("retention_days", "must be from 1 to 3650")
+		}
+	}
 	if in.CORSOrigins != nil {
 		origins, err := validOrigins(*in.CORSOrigins)
 		if err != nil {
 			return models.Org{}, err
 		}
 		if err := s.st.SetOrgCORSOrigins(ctx, orgID, origins); err != nil {
+			return models.Org{}, err
+		}
+	}
+	if in.RetentionDays != nil {
+		if err := s.st.SetOrgRetention(ctx, orgID, *in.RetentionDays); err != nil {
 			return models.Org{}, err
 		}
 	}

@@ -135,6 +135,7 @@ var migrations = []*gormigrate.Migration{
 	chatMigration,
 	replayMigration,
 	healthMigration,
+	retentionMigration,
 }
 
 // appDelivery and appAttempt freeze the columns 0006 adds.

@@ -20,5 +20,6 @@ func All() map[string]any {
 		contracts.ChatTestWorkflow:          ChatTest,
 		contracts.BulkReplayWorkflow:        BulkReplay,
 		contracts.EndpointHealthWorkflow:    EndpointHealth,
+		contracts.RetentionWorkflow:         Retention,
 	}
 }

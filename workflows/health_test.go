@@ -31,3 +31,15 @@ func TestEndpointHealthRunsTheCheck(t *testing.T) {
 		t.Fatalf("result %+v, calls %d, error %v", res, calls, err)
 	}
 }
+
+// One purge is one heartbeating activity; its counts are the run's.
+func TestRetentionRunsThePurge(t *testing.T) {
+	var ts testsuite.WorkflowTestSuite
+	env := ts.NewTestWorkflowEnvironment()
+	env.OnActivity(a.PurgeExpired, mock.Anything, mock.Anything).Return(contracts.RetentionResult{Events: 7, Orgs: 2}, nil).Once()
+	env.ExecuteWorkflow(Retention, contracts.RetentionInput{})
+	var res contracts.RetentionResult
+	if err := env.GetWorkflowResult(&res); err != nil || res.Events != 7 || res.Orgs != 2 {
+		t.Fatalf("result %+v, error %v", res, err)
+	}
+}

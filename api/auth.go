@@ -94,6 +94,9 @@ func widgetOrigin(c *gin.Context) {
 		return // not a browser cross-origin request
 	}
 	allowed := principal(c).CORSOrigins
+	if sameOrigin(c.Request, origin) {
+		return // a page this server served (the /demo page): not cross-origin
+	}
 	if !slices.Contains(allowed, "*") && !slices.Contains(allowed, origin) {
 		_ = c.Error(&Error{Status: http.StatusForbidden, Code: "origin_not_allowed", Message: "this origin is not allowed for the org's widget"})
 		c.Abort()
@@ -105,4 +108,15 @@ func widgetOrigin(c *gin.Context) {
 
 func principal(c *gin.Context) service.Principal {
 	return c.MustGet(principalKey).(service.Principal)
+}
+
+// sameOrigin reports an Origin that names this request's own host: the
+// browser sends Origin on same-origin POSTs too, and a page this server
+// served (the widget demo) must not need its own origin listed.
+func sameOrigin(r *http.Request, origin string) bool {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return r.Host != "" && origin == scheme+"://"+r.Host
 }

@@ -16,7 +16,8 @@ import (
 // Web UI, the worker and the API in one process, on the embedded SQLite
 // store, plus a fresh org whose key it prints.
 func runDev(ctx context.Context, args []string) error {
-	if _, err := parseFlags("dev", args); err != nil {
+	demo, err := parseDevFlags(args)
+	if err != nil {
 		return err
 	}
 	// Local endpoints (http://127.0.0.1:…) are the point of dev mode.
@@ -91,6 +92,15 @@ func runDev(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	demoNote := ""
+	if demo {
+		note, stop, err := startDemo(ctx, cfg, a, org)
+		if err != nil {
+			return err
+		}
+		defer stop()
+		demoNote = note
+	}
 	fmt.Fprintf(stdout, `
 Switchboard is running.
   API:          http://%s
@@ -100,13 +110,13 @@ Switchboard is running.
   Dev org:      %s
   API key:      %s   (secret key, shown only now)
   Public key:   %s   (widget key)
-
+%s
 Try it:
   export SB_KEY=%s
   curl -s -H "Authorization: Bearer $SB_KEY" http://%s/v1/event-types
 
 Press Ctrl-C to stop.
-`, cfg.HTTPAddr, srv.UIAddress(), storeName(cfg), keyNote, org.Org.ID, org.SecretKey, org.PublicKey, org.SecretKey, cfg.HTTPAddr)
+`, cfg.HTTPAddr, srv.UIAddress(), storeName(cfg), keyNote, org.Org.ID, org.SecretKey, org.PublicKey, demoNote, org.SecretKey, cfg.HTTPAddr)
 	return a.ServeListener(ctx, ln)
 }
 

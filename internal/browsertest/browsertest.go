@@ -50,7 +50,14 @@ func New(t testing.TB) context.Context {
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelTab := chromedp.NewContext(actx)
 	ctx, cancelTime := context.WithTimeout(ctx, 3*time.Minute)
-	t.Cleanup(func() { cancelTime(); cancelTab(); cancelAlloc() })
+	t.Cleanup(func() {
+		// Close the browser properly first, so its profile directory is
+		// released before TempDir's cleanup removes it.
+		_ = chromedp.Cancel(ctx)
+		cancelTime()
+		cancelTab()
+		cancelAlloc()
+	})
 	if err := chromedp.Run(ctx); err != nil { // launches the browser
 		t.Fatalf("start Chromium: %v", err)
 	}
@@ -79,7 +86,7 @@ func Screenshot(t testing.TB, ctx context.Context, name string) string {
 		return ""
 	}
 	var png []byte
-	if err := chromedp.Run(ctx, chromedp.FullScreenshot(&png, 90)); err != nil {
+	if err := chromedp.Run(ctx, chromedp.FullScreenshot(&png, 100)); err != nil {
 		t.Logf("screenshot %s: %v", name, err)
 		return ""
 	}

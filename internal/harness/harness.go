@@ -52,6 +52,7 @@ func Config(t testing.TB, temporal *testsuite.DevServer) config.Config {
 	cfg.OutboundAllowCIDRs = strings.Split(config.LoopbackCIDRs, ",")
 	cfg.DeliveryTimeout = 5 * time.Second
 	cfg.SweepInterval = time.Hour // tests call Sweep themselves
+	cfg.UploadDir = t.TempDir()   // never the package directory
 	// serve and worker refuse to run without a key; tests seal like production.
 	cfg.SecretKey = app.NewSecretKey()
 	return cfg

@@ -8,7 +8,7 @@ TEMPORAL_VERSION ?= v1.5.1
 
 GO ?= go
 
-.PHONY: dev build test bench fmt vet
+.PHONY: dev demo build test bench fmt vet
 
 # Built from source with `go install` because only the Go module proxy is
 # guaranteed reachable (no release download). Only runs when bin/temporal is
@@ -21,6 +21,11 @@ bin/temporal:
 # API, worker and a Temporal dev server in one process tree.
 dev: bin/temporal
 	$(GO) run ./cmd/switchboard dev
+
+# dev plus a built-in sample chat backend and profile endpoint on
+# loopback, so the widget on /demo answers with no code of your own.
+demo: bin/temporal
+	$(GO) run ./cmd/switchboard dev --demo-backend
 
 build:
 	$(GO) build -o bin/switchboard ./cmd/switchboard

@@ -88,10 +88,19 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, parts Parts
 		_ = st.Close()
 		return nil, err
 	}
+	tlsCfg, err := cfg.TemporalTLSConfig() // Validate has opened the files once already
+	if err != nil {
+		_ = st.Close()
+		return nil, err
+	}
+	var creds client.Credentials
+	if cfg.TemporalAPIKey != "" {
+		creds = client.NewAPIKeyStaticCredentials(cfg.TemporalAPIKey)
+	}
 	tc, err := client.DialContext(dialCtx, client.Options{
-		HostPort: cfg.TemporalAddress, Namespace: cfg.TemporalNamespace, MetricsHandler: metrics,
+		HostPort: cfg.TemporalAddress, Namespace: cfg.TemporalNamespace, MetricsHandler: metrics, Credentials: creds,
 		Logger:            tlog.NewStructuredLogger(log.With("component", "temporal")),
-		ConnectionOptions: client.ConnectionOptions{GrpcCompression: compression},
+		ConnectionOptions: client.ConnectionOptions{GrpcCompression: compression, TLS: tlsCfg},
 	})
 	if err != nil {
 		_ = st.Close()

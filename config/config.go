@@ -47,6 +47,13 @@ type Config struct {
 	TemporalNamespace string `env:"TEMPORAL_NAMESPACE" envDefault:"default" help:"Temporal namespace."`
 	TaskQueue         string `env:"TASK_QUEUE" envDefault:"switchboard" help:"Temporal task queue for workflows and activities."`
 	TemporalGzip      bool   `env:"TEMPORAL_GZIP" envDefault:"false" help:"Compress gRPC traffic to Temporal; worth it over a WAN, wasted CPU on a LAN."`
+	// A Temporal cluster (self-hosted with mTLS, or Temporal Cloud).
+	TemporalTLSCert   string `env:"TEMPORAL_TLS_CERT" help:"PEM file of the client certificate for mTLS to the Temporal frontend (with TEMPORAL_TLS_KEY)."`
+	TemporalTLSKey    string `env:"TEMPORAL_TLS_KEY" help:"PEM file of the client certificate's private key."`
+	TemporalTLSCA     string `env:"TEMPORAL_TLS_CA" help:"PEM file of the CA that signed the frontend's certificate (empty: the system roots)."`
+	TemporalTLSServer string `env:"TEMPORAL_TLS_SERVER_NAME" help:"Server name to verify on the frontend's certificate (empty: the host of TEMPORAL_ADDRESS)."`
+	TemporalTLS       bool   `env:"TEMPORAL_TLS" envDefault:"false" help:"Use TLS to the Temporal frontend without a client certificate (implied by TEMPORAL_TLS_CERT and TEMPORAL_API_KEY)."`
+	TemporalAPIKey    string `env:"TEMPORAL_API_KEY" help:"API key for the Temporal frontend (Temporal Cloud); sent as a bearer credential over TLS, never logged."`
 	EmbeddedWorker    bool   `env:"EMBEDDED_WORKER" envDefault:"true" help:"serve also runs a worker in-process, which enables eager workflow start (lowest latency)."`
 	WorkerPollers     int    `env:"WORKER_POLLERS" envDefault:"8" help:"Workflow and activity task pollers per worker."`
 	WorkerConcurrency int    `env:"WORKER_CONCURRENCY" envDefault:"200" help:"Maximum concurrent activities and local activities per worker."`

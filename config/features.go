@@ -21,6 +21,9 @@ func (c Config) validateChat() []error {
 	if c.ReplayRate <= 0 || c.ReplayPage < 1 || c.ReplayPage > 1000 {
 		errs = append(errs, errors.New(Prefix+"REPLAY_RATE must be positive and REPLAY_PAGE from 1 to 1000"))
 	}
+	if _, err := c.TemporalTLSConfig(); err != nil {
+		errs = append(errs, err)
+	}
 	if c.RetentionInterval <= 0 {
 		errs = append(errs, errors.New(Prefix+"RETENTION_INTERVAL must be positive"))
 	}

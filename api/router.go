@@ -188,7 +188,7 @@ func New(svc *service.Services, set Settings, log *slog.Logger) *gin.Engine {
 	// Only listed proxies may say who the client is (rate-limit keys).
 	_ = r.SetTrustedProxies(set.TrustedProxies) // config.Validate checked the list
 	perIP := limitPerIP(newLimiter(set.PerIP))
-	r.Use(gin.Recovery(), metricsMiddleware(), errorMiddleware(log), textGuard, bodyDeadline,
+	r.Use(gin.Recovery(), tracing(), metricsMiddleware(), errorMiddleware(log), textGuard, bodyDeadline,
 		bodyLimit(set.MaxBodyBytes, map[string]int64{"/v1/widget/files": set.MaxUploadBytes + 64<<10}))
 	r.HandleMethodNotAllowed = true
 	r.NoRoute(func(c *gin.Context) {

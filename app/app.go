@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/interceptor"
 	tlog "go.temporal.io/sdk/log"
 	sdkworker "go.temporal.io/sdk/worker"
 
@@ -84,6 +85,13 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, parts Parts
 		compression = &client.GrpcCompressionGzip{}
 	}
 	metrics, err := temporalMetrics()
+	if err == nil {
+		err = setupTracing()
+	}
+	var tracing interceptor.ClientInterceptor
+	if err == nil {
+		tracing, err = temporalTracing()
+	}
 	if err != nil {
 		_ = st.Close()
 		return nil, err
@@ -99,6 +107,7 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, parts Parts
 	}
 	tc, err := client.DialContext(dialCtx, client.Options{
 		HostPort: cfg.TemporalAddress, Namespace: cfg.TemporalNamespace, MetricsHandler: metrics, Credentials: creds,
+		Interceptors:      []interceptor.ClientInterceptor{tracing},
 		Logger:            tlog.NewStructuredLogger(log.With("component", "temporal")),
 		ConnectionOptions: client.ConnectionOptions{GrpcCompression: compression, TLS: tlsCfg},
 	})

@@ -12,6 +12,12 @@ import (
 	"sync/atomic"
 	"time"
 
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/switchboardhq/switchboard/models"
 	"github.com/switchboardhq/switchboard/outbound/signing"
 )
@@ -118,9 +124,29 @@ const maxErrorText = 1000
 // Do signs and sends req and returns the attempt. It never returns a Go
 // error: every failure is a Result, already redacted.
 func (c *Client) Do(ctx context.Context, req Request) Result {
+	ctx, span := tracer.Start(ctx, "POST "+hostOf(req.Target.URL), trace.WithSpanKind(trace.SpanKindClient),
+		trace.WithAttributes(attribute.String("switchboard.kind", req.Kind)))
+	defer span.End()
 	res := c.do(ctx, req)
 	observe(req.Kind, res)
+	span.SetAttributes(attribute.Int("http.response.status_code", res.Status))
+	if !res.OK() {
+		span.SetStatus(codes.Error, res.Fail) // the kind only: error texts may name the URL
+	}
 	return res
+}
+
+// tracer makes the outbound call's client span; with tracing not
+// configured it is the global no-op.
+var tracer = otel.Tracer("github.com/switchboardhq/switchboard/outbound")
+
+// hostOf is a span name's host: never the path or query, which may hold
+// tokens.
+func hostOf(raw string) string {
+	if u, err := url.Parse(raw); err == nil && u.Host != "" {
+		return u.Host
+	}
+	return "endpoint"
 }
 
 func (c *Client) do(ctx context.Context, req Request) Result {
@@ -177,6 +203,9 @@ func (c *Client) do(ctx context.Context, req Request) Result {
 	for k, v := range headers {
 		hreq.Header.Set(k, v)
 	}
+	// The trace continues at the receiver (traceparent) when tracing is
+	// configured; the default propagator injects nothing.
+	otel.GetTextMapPropagator().Inject(ctx, propagation.HeaderCarrier(hreq.Header))
 	resp, err := c.http.Do(hreq)
 	headerTimer.Stop()
 	res.Duration = time.Since(start)

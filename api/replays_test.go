@@ -22,6 +22,14 @@ func TestReplayRoutesRefuseBadInput(t *testing.T) {
 		{"unknown field", "POST", "/v1/replays", `{"status":"failed","dry_run":true}`, "secret", "", 400, "unknown_field", ""},
 		{"unknown replay", "GET", "/v1/replays/rpl_nope", ``, "secret", "", 404, "not_found", ""},
 		{"another org's replay", "POST", "/v1/replays/rpl_nope/pause", ``, "other", "", 404, "not_found", ""},
+		{"enable unknown endpoint", "POST", "/v1/webhooks/wh_nope/enable", `{"replay_skipped":true}`, "secret", "", 404, "not_found", ""},
+		{"enable with a wrong type", "POST", "/v1/webhooks/wh_nope/enable", `{"replay_skipped":"yes"}`, "secret", "", 400, "invalid_json", ""},
+		{"enable with the public key", "POST", "/v1/webhooks/wh_nope/enable", ``, "public", "", 401, "unauthorized", ""},
+		{"erase unknown event", "DELETE", "/v1/events/evt_nope", ``, "secret", "", 404, "not_found", ""},
+		{"erase with the public key", "DELETE", "/v1/events/evt_nope", ``, "public", "", 401, "unauthorized", ""},
+		{"retention out of range", "PATCH", "/v1/org", `{"retention_days":99999}`, "secret", "", 400, "invalid_request", "retention_days"},
+		{"retention wrong type", "PATCH", "/v1/org", `{"retention_days":"30d"}`, "secret", "", 400, "invalid_json", ""},
+		{"operational event ingest", "POST", "/v1/events", `{"type":"delivery.exhausted","data":{"delivery":{"id":"d","event_id":"e","event_type":"t"}}}`, "secret", "", 400, "reserved_event_type", "type"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -29,6 +29,8 @@ type webhookView struct {
 	// (auto-disable); absent while the endpoint is healthy.
 	FailingSince   *time.Time `json:"failing_since,omitempty"`
 	FailedAttempts int        `json:"failed_attempts,omitempty"`
+	RateLimit      float64    `json:"rate_limit,omitempty"`
+	FIFO           bool       `json:"fifo,omitempty"`
 	Secret         string     `json:"secret,omitempty"`
 	CreatedAt      time.Time  `json:"created_at"`
 	UpdatedAt      time.Time  `json:"updated_at"`
@@ -39,6 +41,7 @@ func viewWebhook(w models.Webhook) webhookView {
 		ID: w.ID, URL: w.URL, Description: w.Description, EventTypes: w.EventTypes, Active: w.Active,
 		Source: w.Source, SigningScheme: w.SigningScheme, RetrySchedule: w.RetrySchedule,
 		DisabledReason: w.DisabledReason, FailingSince: w.FailingSince, FailedAttempts: w.FailedAttempts,
+		RateLimit: w.RateLimit, FIFO: w.FIFO,
 		CreatedAt: w.CreatedAt, UpdatedAt: w.UpdatedAt,
 	}
 	if w.SigningScheme != models.SchemeStandardWebhooks {

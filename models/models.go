@@ -85,9 +85,17 @@ type Webhook struct {
 	FailingSince      *time.Time
 	FailedAttempts    int `gorm:"not null;default:0"`
 	FailingNotifiedAt *time.Time
-	CreatedAt         time.Time `gorm:"not null"`
-	UpdatedAt         time.Time `gorm:"not null"`
+	// RateLimit (deliveries per second; 0: none) and FIFO (one delivery
+	// in flight, in ingest order) route the endpoint's deliveries through
+	// its EndpointQueue workflow instead of starting them at once.
+	RateLimit float64   `gorm:"not null;default:0"`
+	FIFO      bool      `gorm:"column:fifo;not null;default:false"`
+	CreatedAt time.Time `gorm:"not null"`
+	UpdatedAt time.Time `gorm:"not null"`
 }
+
+// Queued reports an endpoint whose deliveries go through its queue.
+func (w *Webhook) Queued() bool { return w.RateLimit > 0 || w.FIFO }
 
 // SigningSecrets are the secrets a delivery at now is signed with: the
 // current one first, then the previous one while its overlap lasts.

@@ -35,6 +35,9 @@ type deliveryStarter struct {
 // schedule for one that never made any. A workflow ID that Temporal holds
 // and the policy refuses is a *serviceerror.WorkflowExecutionAlreadyStarted.
 func (s *deliveryStarter) start(ctx context.Context, d models.Delivery, w models.Webhook, firstAttempt int, redrive bool) error {
+	if w.Queued() && !redrive {
+		return s.enqueue(ctx, w)
+	}
 	schedule := contracts.DefaultDeliverySchedule
 	if w.RetrySchedule != nil {
 		schedule = models.Durations(w.RetrySchedule)
@@ -64,6 +67,20 @@ func (s *deliveryStarter) start(ctx context.Context, d models.Delivery, w models
 	}, contracts.DeliveryWorkflow, contracts.DeliveryWorkflowInput{
 		DeliveryID: d.ID, Schedule: schedule, FirstAttempt: firstAttempt, AttemptTimeout: s.set.AttemptTimeout,
 	})
+	return err
+}
+
+// enqueue wakes (starting it if need be) the queue of an endpoint with a
+// rate limit or FIFO, which starts the endpoint's committed deliveries in
+// ingest order at its pace. An operator's retry (redrive) bypasses it.
+func (s *deliveryStarter) enqueue(ctx context.Context, w models.Webhook) error {
+	ctx, cancel := withDeadline(ctx, 10*time.Second)
+	defer cancel()
+	_, err := s.tc.SignalWithStartWorkflow(ctx, contracts.EndpointQueueWorkflowID(w.ID), contracts.SignalQueueWake, nil,
+		client.StartWorkflowOptions{
+			TaskQueue: s.set.TaskQueue, StaticSummary: "delivery queue of " + w.ID,
+			TypedSearchAttributes: temporal.NewSearchAttributes(contracts.AttrOrg.ValueSet(w.OrgID), contracts.AttrEndpoint.ValueSet(w.ID)),
+		}, contracts.EndpointQueueWorkflow, contracts.EndpointQueueInput{WebhookID: w.ID})
 	return err
 }
 

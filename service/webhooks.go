@@ -55,6 +55,10 @@ type WebhookInput struct {
 	SigningScheme   *string            `json:"signing_scheme"`
 	SignatureHeader *string            `json:"signature_header"`
 	RetrySchedule   *[]models.Duration `json:"retry_schedule"`
+	// RateLimit (deliveries per second, 0 for none) and FIFO route the
+	// endpoint's deliveries through its queue (workflows/queue.go).
+	RateLimit *float64 `json:"rate_limit"`
+	FIFO      *bool    `json:"fifo"`
 }
 
 // CreateWebhook validates and stores a new endpoint with a fresh secret.
@@ -123,6 +127,7 @@ func patchedColumns(in WebhookInput) []string {
 		{in.URL != nil, "url"}, {in.Description != nil, "description"}, {in.EventTypes != nil, "event_types"},
 		{in.Active != nil, "active"}, {in.Source != nil, "source"}, {in.SigningScheme != nil, "signing_scheme"},
 		{in.SignatureHeader != nil, "signature_header"}, {in.RetrySchedule != nil, "retry_schedule"},
+		{in.RateLimit != nil, "rate_limit"}, {in.FIFO != nil, "fifo"},
 	} {
 		if f.set {
 			cols = append(cols, f.col)
@@ -178,8 +183,20 @@ func (s *Webhooks) applyWebhook(ctx context.Context, w *models.Webhook, in Webho
 		}
 		w.RetrySchedule = *in.RetrySchedule
 	}
+	if in.RateLimit != nil {
+		if *in.RateLimit < 0 || *in.RateLimit > maxRateLimit {
+			return models.Invalid("rate_limit", "must be from 0 (no limit) to 1000 deliveries per second")
+		}
+		w.RateLimit = *in.RateLimit
+	}
+	if in.FIFO != nil {
+		w.FIFO = *in.FIFO
+	}
 	return nil
 }
+
+// maxRateLimit is the highest per-endpoint rate a queue paces.
+const maxRateLimit = 1000
 
 func validEventTypes(in []string) ([]string, error) {
 	if len(in) == 0 {

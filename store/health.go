@@ -107,3 +107,17 @@ func (s *Store) ReviveSkipped(ctx context.Context, webhookID string, limit int) 
 	})
 	return revived, total, translate(err)
 }
+
+// QueuedDeliveries returns an endpoint's deliveries waiting for their
+// first attempt, in ingest order, after the cursor (afterAt, afterID) and
+// created before `before` (rows younger than that may still be committing
+// from another process, with an earlier time than a row already seen).
+func (s *Store) QueuedDeliveries(ctx context.Context, webhookID string, afterAt time.Time, afterID string, before time.Time, limit int) ([]models.Delivery, error) {
+	var out []models.Delivery
+	q := s.db.WithContext(ctx).Where("webhook_id = ? AND status = ? AND attempts = 0 AND created_at < ?", webhookID, models.StatusPending, before)
+	if !afterAt.IsZero() {
+		q = q.Where("created_at > ? OR (created_at = ? AND id > ?)", afterAt, afterAt, afterID)
+	}
+	err := q.Order("created_at, id").Limit(limit).Find(&out).Error
+	return out, translate(err)
+}

@@ -136,6 +136,7 @@ var migrations = []*gormigrate.Migration{
 	replayMigration,
 	healthMigration,
 	retentionMigration,
+	queueMigration,
 }
 
 // appDelivery and appAttempt freeze the columns 0006 adds.

@@ -36,7 +36,7 @@ func TestContractNamesReachTheRegisteredWorkflows(t *testing.T) {
 	reg := &names{}
 	Register(reg, nil)
 	want := []string{contracts.DeliveryWorkflow, contracts.LookupWorkflow, contracts.TestSendWorkflow,
-		contracts.ClickVerificationWorkflow, contracts.AppSampleWorkflow, contracts.ConversationWorkflow, contracts.ChatTestWorkflow, contracts.BulkReplayWorkflow, contracts.EndpointHealthWorkflow, contracts.RetentionWorkflow}
+		contracts.ClickVerificationWorkflow, contracts.AppSampleWorkflow, contracts.ConversationWorkflow, contracts.ChatTestWorkflow, contracts.BulkReplayWorkflow, contracts.EndpointHealthWorkflow, contracts.RetentionWorkflow, contracts.EndpointQueueWorkflow}
 	for _, name := range want {
 		if !reg.has(name) {
 			t.Errorf("no workflow registered as %q (registered: %v)", name, reg.workflows)

@@ -21,5 +21,6 @@ func All() map[string]any {
 		contracts.BulkReplayWorkflow:        BulkReplay,
 		contracts.EndpointHealthWorkflow:    EndpointHealth,
 		contracts.RetentionWorkflow:         Retention,
+		contracts.EndpointQueueWorkflow:     EndpointQueue,
 	}
 }

@@ -137,6 +137,7 @@ var migrations = []*gormigrate.Migration{
 	healthMigration,
 	retentionMigration,
 	queueMigration,
+	consoleMigration,
 }
 
 // appDelivery and appAttempt freeze the columns 0006 adds.

@@ -118,6 +118,10 @@ func (c *console) handler() http.Handler {
 	c.page(mux, "POST /console/apps/{id}/sample", c.sendSample)
 	c.page(mux, "POST /console/apps/{id}/delete", c.deleteApp)
 
+	c.page(mux, "GET /console/operations", c.operationsPage)
+	c.page(mux, "POST /console/webhooks/{id}/enable", c.enableWebhook)
+	c.page(mux, "POST /console/operations/replays", c.startReplay)
+	c.page(mux, "POST /console/operations/replays/{id}/{action}", c.steerReplay)
 	c.page(mux, "GET /console/chat-backend", c.chatBackendPage)
 	c.page(mux, "POST /console/chat-backend", c.saveChatBackend)
 	c.page(mux, "POST /console/chat-backend/rotate", c.rotateChatBackend)

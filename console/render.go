@@ -36,7 +36,7 @@ type errorView struct{ Title, Message string }
 // pageNames are the templates under templates/, one page each, rendered
 // inside layout.html with the shared parts.
 var pageNames = []string{"signin", "error", "webhooks", "webhook", "deliveries", "delivery",
-	"backend_connect", "tickets", "ticket", "apps", "app", "chat_backend"}
+	"backend_connect", "tickets", "ticket", "apps", "app", "chat_backend", "operations"}
 
 // flashes are the fixed notices a redirect can ask for (?done=...), so no
 // text from the URL is ever shown.
@@ -45,6 +45,7 @@ var flashes = map[string]string{
 	"created": "Created.", "saved": "Saved.", "deleted": "Deleted.", "activated": "The webhook is active.",
 	"deactivated": "The webhook is inactive: no deliveries are sent to it.", "retried": "Retry requested.",
 	"cancelled": "Cancellation requested.", "sent": "Message sent.",
+	"enabled": "The endpoint is enabled.", "replay_started": "The replay started.", "replay_steered": "Done.",
 }
 
 func parsePages(c *console) map[string]*template.Template {
@@ -170,7 +171,8 @@ func (c *console) render(w http.ResponseWriter, r *http.Request, status int, nam
 
 // postActions are the last path segments of posts that answer with the
 // page of the thing they act on.
-var postActions = []string{"rotate", "secret", "test", "sample", "retry", "cancel", "refresh", "messages", "active", "delete"}
+var postActions = []string{"rotate", "secret", "test", "sample", "retry", "cancel", "refresh", "messages", "active", "delete",
+	"enable", "pause", "resume"}
 
 // reloadPath is the GET page a post's answer shows: the action segment
 // dropped, and a refused create back to its "new" form.

@@ -127,3 +127,8 @@ func (s *Replays) steer(ctx context.Context, orgID, id, signal string) (BulkRepl
 	}
 	return s.GetBulkReplay(ctx, orgID, id)
 }
+
+// ListBulkReplays returns the org's latest bulk replays (newest first).
+func (s *Replays) ListBulkReplays(ctx context.Context, orgID string, limit int) ([]models.Replay, error) {
+	return s.st.ListReplays(ctx, orgID, limit)
+}

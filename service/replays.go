@@ -22,6 +22,7 @@ type replayStore interface {
 	GetReplay(ctx context.Context, orgID, id string) (models.Replay, error)
 	SetReplayState(ctx context.Context, id, state string) error
 	ReplayOutcomes(ctx context.Context, id string) (map[models.DeliveryStatus]int, error)
+	ListReplays(ctx context.Context, orgID string, limit int) ([]models.Replay, error)
 }
 
 // Replays sends stored events again: one delivery, one event, or every

@@ -164,3 +164,10 @@ func (s *Store) ReplayOutcomes(ctx context.Context, id string) (map[models.Deliv
 	}
 	return out, translate(err)
 }
+
+// ListReplays returns an org's bulk replays, newest first.
+func (s *Store) ListReplays(ctx context.Context, orgID string, limit int) ([]models.Replay, error) {
+	var out []models.Replay
+	err := s.db.WithContext(ctx).Where("org_id = ?", orgID).Order("created_at DESC, id DESC").Limit(limit).Find(&out).Error
+	return out, translate(err)
+}

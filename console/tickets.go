@@ -12,21 +12,26 @@ import (
 
 	"github.com/switchboardhq/switchboard/models"
 	"github.com/switchboardhq/switchboard/service"
+	"github.com/switchboardhq/switchboard/store"
 )
 
-// The service has no way to list an org's conversations, so the Tickets
-// page opens one by its ID (the widget's POST answer and every
-// conversation webhook carry it).
+// The Tickets page lists the latest conversations (flagged for a human
+// first) and opens one by its ID.
 
 type ticketsPage struct {
-	ID    string
-	Error string
+	ID      string
+	Error   string
+	Tickets []store.TicketRow
 }
 
 func (c *console) ticketsPage(w http.ResponseWriter, r *http.Request, s *session) error {
 	id := strings.TrimSpace(r.URL.Query().Get("id"))
 	if id == "" {
-		c.render(w, r, http.StatusOK, "tickets", s, ticketsPage{})
+		rows, err := c.svc.Chats.ListTickets(r.Context(), s.OrgID)
+		if err != nil {
+			return err
+		}
+		c.render(w, r, http.StatusOK, "tickets", s, ticketsPage{Tickets: rows})
 		return nil
 	}
 	_, err := c.svc.Conversations.GetCustomer(r.Context(), s.OrgID, id)

@@ -22,6 +22,7 @@ type chatsStore interface {
 	GetTurn(ctx context.Context, id string) (models.ChatTurn, error)
 	GetTicket(ctx context.Context, convID string) (models.Ticket, error)
 	FinishTurn(ctx context.Context, t models.ChatTurn, o store.TurnOutcome) error
+	ListTickets(ctx context.Context, orgID string, limit int) ([]store.TicketRow, error)
 }
 
 // Chats is the operators' side of the chat relay: the transcript with
@@ -147,4 +148,10 @@ func (s *Chats) laterReply(ctx context.Context, conv models.Conversation, in Con
 		out = append(out, *m)
 	}
 	return out, nil
+}
+
+// ListTickets returns the org's latest 100 conversations with their
+// tickets, those flagged for a human first.
+func (s *Chats) ListTickets(ctx context.Context, orgID string) ([]store.TicketRow, error) {
+	return s.st.ListTickets(ctx, orgID, 100)
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"time"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -261,4 +262,24 @@ func (s *Store) CountFiles(ctx context.Context, convID string) (int64, error) {
 	var n int64
 	err := s.db.WithContext(ctx).Model(&models.ChatFile{}).Where("conversation_id = ?", convID).Count(&n).Error
 	return n, translate(err)
+}
+
+// TicketRow is one line of the operators' ticket list.
+type TicketRow struct {
+	ConversationID string
+	VisitorID      string
+	TicketStatus   string
+	NeedsHuman     bool
+	CreatedAt      time.Time
+}
+
+// ListTickets returns the org's latest conversations with their tickets,
+// those flagged for a human first.
+func (s *Store) ListTickets(ctx context.Context, orgID string, limit int) ([]TicketRow, error) {
+	var out []TicketRow
+	err := s.db.WithContext(ctx).Table("conversations AS c").
+		Select("c.id AS conversation_id, c.visitor_id, t.status AS ticket_status, t.needs_human, c.created_at").
+		Joins("JOIN tickets t ON t.conversation_id = c.id").Where("c.org_id = ?", orgID).
+		Order("t.needs_human DESC, c.created_at DESC").Limit(limit).Scan(&out).Error
+	return out, translate(err)
 }

@@ -189,3 +189,33 @@ func TestChatFilesAndConfigConformance(t *testing.T) {
 		}
 	})
 }
+
+// The operators' ticket list: the org's conversations only, those flagged
+// for a human first, then newest first.
+func TestListTicketsConformance(t *testing.T) {
+	conform(t, "ticket list", func(t *testing.T, st *store.Store) {
+		org := models.NewID("org")
+		older := newChatConv(t, st, org)
+		flagged := newChatConv(t, st, org)
+		newest := newChatConv(t, st, org)
+		newChatConv(t, st, models.NewID("org")) // another org's
+		m := visitorMsg(flagged, "c1", "help")
+		addVisitor(t, st, m, 1)
+		if err := st.FinishTurn(t.Context(), models.ChatTurn{ID: m.ID, OrgID: org, ConversationID: flagged.conv.ID},
+			store.TurnOutcome{Status: models.RelayFailed, Handoff: "the chat backend failed"}); err == nil {
+			t.Fatal("finishing a turn that was never started must conflict") // no turn row: nothing to finish
+		}
+		startTurn(t, st, flagged, m, "run-1")
+		if err := st.FinishTurn(t.Context(), getTurn(t, st, m.ID), store.TurnOutcome{Status: models.RelayFailed, Handoff: "the chat backend failed"}); err != nil {
+			t.Fatal(err)
+		}
+		rows, err := st.ListTickets(t.Context(), org, 10)
+		if err != nil || len(rows) != 3 {
+			t.Fatalf("rows %+v %v", rows, err)
+		}
+		if rows[0].ConversationID != flagged.conv.ID || !rows[0].NeedsHuman || rows[1].ConversationID != newest.conv.ID ||
+			rows[2].ConversationID != older.conv.ID || rows[0].TicketStatus != "open" || rows[1].VisitorID != "user-7" {
+			t.Fatalf("order or fields: %+v", rows)
+		}
+	})
+}

@@ -134,13 +134,13 @@ func (a *Activities) ChatRelay(ctx context.Context, in contracts.ChatRelayInput)
 		return retry, nil
 	case o.Fail == outbound.FailTimeout:
 		outcome.Error = "the chat backend did not answer within " + timeout.String()
-		return a.fallback(ctx, t, outcome, true)
+		return a.fallback(ctx, t, outcome)
 	case o.Fail == outbound.FailNetwork || o.Status >= 500:
 		retry.Outcome = contracts.RelayServerError
 		return retry, nil
 	case !o.OK():
 		outcome.Error = o.Error
-		return a.fallback(ctx, t, outcome, false)
+		return a.fallback(ctx, t, outcome)
 	case o.Status == http.StatusNoContent:
 		outcome.Status = models.RelayNoReply
 		return a.finishTurn(ctx, t, outcome)
@@ -151,12 +151,12 @@ func (a *Activities) ChatRelay(ctx context.Context, in contracts.ChatRelayInput)
 	}
 	if o.Truncated {
 		outcome.Error = fmt.Sprintf("invalid reply: larger than %d KiB", chatreply.MaxBodyBytes>>10)
-		return a.fallback(ctx, t, outcome, false)
+		return a.fallback(ctx, t, outcome)
 	}
 	reply, err := chatreply.Parse(o.Body, o.ContentType)
 	if err != nil {
 		outcome.Error = "invalid reply: " + err.Error()
-		return a.fallback(ctx, t, outcome, false)
+		return a.fallback(ctx, t, outcome)
 	}
 	outcome.Status = models.RelayReplied
 	return a.finishReply(ctx, t, reply, outcome)
@@ -180,12 +180,12 @@ func (a *Activities) ChatGiveUp(ctx context.Context, in contracts.ChatGiveUpInpu
 	if reason == "" {
 		reason = "the chat backend did not answer"
 	}
-	return a.fallback(ctx, t, store.TurnOutcome{HTTPStatus: in.HTTPStatus, Error: reason, Seq: msg.Seq}, in.Timeout)
+	return a.fallback(ctx, t, store.TurnOutcome{HTTPStatus: in.HTTPStatus, Error: reason, Seq: msg.Seq})
 }
 
 // fallback finishes a turn with the configured fallback reply and, with
 // handoff_on_failure, flags the ticket for a human.
-func (a *Activities) fallback(ctx context.Context, t chatTurn, o store.TurnOutcome, _ bool) (contracts.ChatRelayResult, error) {
+func (a *Activities) fallback(ctx context.Context, t chatTurn, o store.TurnOutcome) (contracts.ChatRelayResult, error) {
 	text := orDefault(t.cfg.FallbackReply, models.DefaultChatFallbackReply)
 	o.Status, o.Fallback = models.RelayFailed, true
 	if t.cfg.HandoffOnFailure {

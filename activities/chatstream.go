@@ -32,8 +32,6 @@ type chatStreamer struct {
 	last   time.Time
 	dirty  bool
 	err    error // a stream the parser refused
-	werr   error // a write that failed
-	closed bool
 }
 
 func (c *chatStreamer) text() string { return c.sb.String() }
@@ -41,9 +39,6 @@ func (c *chatStreamer) text() string { return c.sb.String() }
 func (c *chatStreamer) consume(r io.Reader) error {
 	c.s = chatreply.NewStream(r)
 	ctx := c.ctx
-	if ctx == nil {
-		ctx = context.Background()
-	}
 	for {
 		delta, err := c.s.Next()
 		if err == io.EOF {
@@ -70,15 +65,16 @@ func (c *chatStreamer) flush(ctx context.Context) error {
 		return nil
 	}
 	c.dirty, c.last = false, time.Now()
+	var err error
 	if c.msg == nil {
 		c.msg = &models.Message{ID: models.NewID("msg"), OrgID: c.t.conv.OrgID, ConversationID: c.t.conv.ID,
 			Sender: models.SenderBot, Text: c.sb.String(), InReplyTo: c.t.msg.ID, Status: models.MessageStreaming}
-		c.werr = c.a.Store.AddChatMessage(ctx, c.msg)
+		err = c.a.Store.AddChatMessage(ctx, c.msg)
 	} else {
-		c.werr = c.a.Store.UpdateStreamingMessage(ctx, c.msg.OrgID, c.msg.ConversationID, c.msg.ID, c.sb.String(), models.MessageStreaming, "")
+		err = c.a.Store.UpdateStreamingMessage(ctx, c.msg.OrgID, c.msg.ConversationID, c.msg.ID, c.sb.String(), models.MessageStreaming, "")
 	}
-	if c.werr != nil {
-		return c.werr
+	if err != nil {
+		return err
 	}
 	c.a.chatChanged(c.t.conv.ID)
 	return nil
@@ -103,7 +99,7 @@ func (a *Activities) finishStream(ctx context.Context, c *chatStreamer, o outbou
 			}
 		}
 		out.Error = "streamed reply failed: " + err.Error()
-		return a.fallback(ctx, c.t, out, o.Fail == outbound.FailTimeout)
+		return a.fallback(ctx, c.t, out)
 	}
 	out.Status = models.RelayReplied
 	rest := final.Messages

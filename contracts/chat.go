@@ -124,7 +124,9 @@ type ChatGiveUpInput struct {
 	Seq            int64
 	Reason         string
 	HTTPStatus     int
-	// Timeout: the budget ran out (handoff_on_failure applies either way).
+	// Timeout: the budget ran out rather than the retries. It only tells
+	// a reader of the history why; the fallback and handoff_on_failure
+	// are the same either way.
 	Timeout bool
 }
 

@@ -10,6 +10,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/switchboardhq/switchboard/chatreply"
 	"github.com/switchboardhq/switchboard/contracts"
 	"github.com/switchboardhq/switchboard/models"
 )
@@ -98,10 +99,6 @@ type ChatTest struct {
 	TotalMS         float64         `json:"total_ms"`
 }
 
-// maxChatContext is the largest context a test may send (the same bound
-// chatreply puts on a backend's context).
-const maxChatContext = 16 << 10
-
 // TestChatBackend sends one message with the saved configuration.
 func (s *ChatBackend) TestChatBackend(ctx context.Context, orgID string, in ChatTestInput) (ChatTest, error) {
 	if err := validChatText("text", in.Text); err != nil {
@@ -110,7 +107,7 @@ func (s *ChatBackend) TestChatBackend(ctx context.Context, orgID string, in Chat
 	var context string
 	if len(in.Context) > 0 && string(in.Context) != "null" {
 		var obj map[string]any
-		if len(in.Context) > maxChatContext || json.Unmarshal(in.Context, &obj) != nil || obj == nil {
+		if len(in.Context) > chatreply.MaxContextBytes || json.Unmarshal(in.Context, &obj) != nil || obj == nil {
 			return ChatTest{}, models.Invalid("context", "must be a JSON object of at most 16 KiB")
 		}
 		context = string(in.Context)
@@ -142,11 +139,10 @@ func (s *ChatBackend) TestChatBackend(ctx context.Context, orgID string, in Chat
 	return out, nil
 }
 
-// maxChatText is the longest visitor or operator message.
-const maxChatText = 4096
-
+// validChatText bounds an operator's or a test's text like a bot's
+// (chatreply.MaxTextRunes).
 func validChatText(field, s string) error {
-	if s == "" || !utf8.ValidString(s) || utf8.RuneCountInString(s) > maxChatText || !plainText(s) {
+	if s == "" || !utf8.ValidString(s) || utf8.RuneCountInString(s) > chatreply.MaxTextRunes || !plainText(s) {
 		return models.Invalid(field, "must be 1 to 4096 characters of text")
 	}
 	return nil

@@ -13,8 +13,7 @@ import (
 
 // eventStore is what Events reads and writes.
 type eventStore interface {
-	ActiveSubscribers(ctx context.Context, orgID, eventType string) ([]models.Webhook, error)
-	InactiveSubscribers(ctx context.Context, orgID, eventType string) ([]models.Webhook, error)
+	Subscribers(ctx context.Context, orgID, eventType string) ([]models.Webhook, error)
 	CreateEvent(ctx context.Context, ev *models.Event, deliveries []models.Delivery, window time.Duration) (store.IngestResult, error)
 	GetEvent(ctx context.Context, orgID, id string) (models.Event, []models.Delivery, error)
 	EraseEvent(ctx context.Context, orgID, id string) (models.Event, error)

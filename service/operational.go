@@ -12,8 +12,7 @@ import (
 
 // operationalStore is what Operational reads and writes.
 type operationalStore interface {
-	ActiveSubscribers(ctx context.Context, orgID, eventType string) ([]models.Webhook, error)
-	InactiveSubscribers(ctx context.Context, orgID, eventType string) ([]models.Webhook, error)
+	Subscribers(ctx context.Context, orgID, eventType string) ([]models.Webhook, error)
 	CreateEvent(ctx context.Context, ev *models.Event, deliveries []models.Delivery, window time.Duration) (store.IngestResult, error)
 }
 
@@ -67,28 +66,20 @@ func (s *Operational) Emit(ctx context.Context, orgID, eventType string, data an
 // endpoints subscribed to its type, skipped (kept, never attempted) for
 // the inactive ones. hooks[i] is deliveries[i]'s endpoint.
 func subscribedDeliveries(ctx context.Context, st interface {
-	ActiveSubscribers(ctx context.Context, orgID, eventType string) ([]models.Webhook, error)
-	InactiveSubscribers(ctx context.Context, orgID, eventType string) ([]models.Webhook, error)
+	Subscribers(ctx context.Context, orgID, eventType string) ([]models.Webhook, error)
 }, ev models.Event) ([]models.Delivery, []models.Webhook, error) {
-	active, err := st.ActiveSubscribers(ctx, ev.OrgID, ev.Type)
+	subs, err := st.Subscribers(ctx, ev.OrgID, ev.Type)
 	if err != nil {
 		return nil, nil, err
 	}
-	inactive, err := st.InactiveSubscribers(ctx, ev.OrgID, ev.Type)
-	if err != nil {
-		return nil, nil, err
-	}
-	out := make([]models.Delivery, 0, len(active)+len(inactive))
-	hooks := make([]models.Webhook, 0, len(active)+len(inactive))
-	for _, group := range []struct {
-		ws     []models.Webhook
-		status models.DeliveryStatus
-	}{{active, models.StatusPending}, {inactive, models.StatusSkipped}} {
-		for _, w := range group.ws {
-			out = append(out, models.Delivery{ID: models.NewID("dlv"), OrgID: ev.OrgID, EventID: ev.ID, WebhookID: w.ID,
-				EventType: ev.Type, Status: group.status, CreatedAt: ev.CreatedAt, UpdatedAt: ev.CreatedAt})
-			hooks = append(hooks, w)
+	out := make([]models.Delivery, 0, len(subs))
+	for _, w := range subs {
+		status := models.StatusPending
+		if !w.Active {
+			status = models.StatusSkipped
 		}
+		out = append(out, models.Delivery{ID: models.NewID("dlv"), OrgID: ev.OrgID, EventID: ev.ID, WebhookID: w.ID,
+			EventType: ev.Type, Status: status, CreatedAt: ev.CreatedAt, UpdatedAt: ev.CreatedAt})
 	}
-	return out, hooks, nil
+	return out, subs, nil
 }

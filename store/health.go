@@ -64,22 +64,6 @@ func (s *Store) DisableFailingEndpoint(ctx context.Context, id string, since tim
 	return res.RowsAffected == 1, translate(res.Error)
 }
 
-// InactiveSubscribers returns the org's inactive endpoints subscribed to
-// eventType: their events are kept as skipped deliveries.
-func (s *Store) InactiveSubscribers(ctx context.Context, orgID, eventType string) ([]models.Webhook, error) {
-	var all []models.Webhook
-	if err := s.db.WithContext(ctx).Where("org_id = ? AND active = ?", orgID, false).Order("created_at, id").Find(&all).Error; err != nil {
-		return nil, translate(err)
-	}
-	out := all[:0]
-	for _, w := range all {
-		if w.Subscribes(eventType) {
-			out = append(out, w)
-		}
-	}
-	return out, nil
-}
-
 // EnableWebhook turns an endpoint on and starts its health afresh.
 func (s *Store) EnableWebhook(ctx context.Context, orgID, id string) error {
 	res := s.db.WithContext(ctx).Model(&models.Webhook{}).Where("org_id = ? AND id = ?", orgID, id).

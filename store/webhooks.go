@@ -121,13 +121,13 @@ func (s *Store) DeactivateWebhook(ctx context.Context, id, reason string) error 
 		Updates(map[string]any{"active": false, "disabled_reason": reason, "updated_at": Now()}).Error)
 }
 
-// ActiveSubscribers lists the org's active endpoints that subscribe to
-// eventType. Subscriptions are a JSON list, so the match happens in Go; an
-// org has few endpoints. Secrets are not opened: ingest does not sign.
-func (s *Store) ActiveSubscribers(ctx context.Context, orgID, eventType string) ([]models.Webhook, error) {
+// Subscribers lists the org's endpoints, active or not, that subscribe to
+// eventType, in creation order. Subscriptions are a JSON list, so the
+// match happens in Go; an org has few endpoints. Secrets are not opened:
+// ingest does not sign.
+func (s *Store) Subscribers(ctx context.Context, orgID, eventType string) ([]models.Webhook, error) {
 	var all []models.Webhook
-	if err := s.db.WithContext(ctx).Where("org_id = ? AND active = ?", orgID, true).
-		Order("created_at, id").Find(&all).Error; err != nil {
+	if err := s.db.WithContext(ctx).Where("org_id = ?", orgID).Order("created_at, id").Find(&all).Error; err != nil {
 		return nil, translate(err)
 	}
 	out := all[:0]
@@ -137,4 +137,16 @@ func (s *Store) ActiveSubscribers(ctx context.Context, orgID, eventType string) 
 		}
 	}
 	return out, nil
+}
+
+// ActiveSubscribers is Subscribers without the inactive endpoints.
+func (s *Store) ActiveSubscribers(ctx context.Context, orgID, eventType string) ([]models.Webhook, error) {
+	subs, err := s.Subscribers(ctx, orgID, eventType)
+	out := subs[:0]
+	for _, w := range subs {
+		if w.Active {
+			out = append(out, w)
+		}
+	}
+	return out, err
 }

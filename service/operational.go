@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"time"
 
 	"github.com/switchboardhq/switchboard/catalog"
@@ -24,9 +25,7 @@ type operationalStore interface {
 type Operational struct {
 	st      operationalStore
 	starter *deliveryStarter
-	log     interface {
-		Warn(msg string, args ...any)
-	}
+	log     *slog.Logger
 }
 
 // Emit stores an operational event with its deliveries and starts them.
@@ -51,14 +50,11 @@ func (s *Operational) Emit(ctx context.Context, orgID, eventType string, data an
 	if err != nil {
 		return err
 	}
-	for i, d := range stored.Deliveries {
-		if d.Status != models.StatusPending {
-			continue
-		}
-		if err := s.starter.start(ctx, d, hooks[i], 1, false); err != nil && !alreadyStarted(err) {
-			s.log.Warn("operational delivery not started; the sweeper will", "delivery", d.ID, "err", err)
-		}
+	byID := make(map[string]models.Webhook, len(hooks))
+	for _, w := range hooks {
+		byID[w.ID] = w
 	}
+	s.starter.startCommitted(ctx, s.log, stored.Deliveries, byID)
 	return nil
 }
 

@@ -112,7 +112,7 @@ type target struct{ webhookID, appID string }
 func (s *Replays) replay(ctx context.Context, like models.Delivery, targets []target) ([]models.Delivery, error) {
 	now := store.Now()
 	ds := make([]models.Delivery, 0, len(targets))
-	hooks := make([]models.Webhook, 0, len(targets))
+	hooks := map[string]models.Webhook{}
 	for _, t := range targets {
 		var w models.Webhook
 		if t.webhookID != "" {
@@ -126,17 +126,12 @@ func (s *Replays) replay(ctx context.Context, like models.Delivery, targets []ta
 		}
 		ds = append(ds, models.Delivery{ID: models.NewID("dlv"), OrgID: like.OrgID, EventID: like.EventID, WebhookID: t.webhookID,
 			AppID: t.appID, EventType: like.EventType, Status: models.StatusPending, ReplayOf: like.ID, CreatedAt: now, UpdatedAt: now})
-		hooks = append(hooks, w)
+		hooks[t.webhookID] = w
 	}
 	if err := s.st.CreateDeliveries(ctx, ds); err != nil {
 		return nil, err
 	}
-	for i, d := range ds {
-		// Committed: a failed start is the sweeper's, as at ingest.
-		if err := s.starter.start(ctx, d, hooks[i], 1, false); err != nil && !alreadyStarted(err) {
-			s.log.Warn("replay delivery not started; the sweeper will", "delivery", d.ID, "err", err)
-		}
-	}
+	s.starter.startCommitted(ctx, s.log, ds, hooks)
 	return ds, nil
 }
 
@@ -145,21 +140,16 @@ func (s *Replays) replay(ctx context.Context, like models.Delivery, targets []ta
 func (s *Replays) StartDeliveries(ctx context.Context, ds []models.Delivery) {
 	hooks := map[string]models.Webhook{}
 	for _, d := range ds {
-		var w models.Webhook
-		if d.WebhookID != "" {
-			var ok bool
-			if w, ok = hooks[d.WebhookID]; !ok {
-				var err error
-				if w, err = s.st.WebhookByID(ctx, d.WebhookID); err != nil {
-					w = models.Webhook{ID: d.WebhookID} // deleted: the attempt records it
-				}
-				hooks[d.WebhookID] = w
-			}
+		if _, seen := hooks[d.WebhookID]; d.WebhookID == "" || seen {
+			continue
 		}
-		if err := s.starter.start(ctx, d, w, 1, false); err != nil && !alreadyStarted(err) {
-			s.log.Warn("replay delivery not started; the sweeper will", "delivery", d.ID, "err", err)
+		w, err := s.st.WebhookByID(ctx, d.WebhookID)
+		if err != nil {
+			w = models.Webhook{ID: d.WebhookID} // deleted: the attempt records it
 		}
+		hooks[d.WebhookID] = w
 	}
+	s.starter.startCommitted(ctx, s.log, ds, hooks)
 }
 
 func validTarget(t string) error {

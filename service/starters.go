@@ -70,6 +70,21 @@ func (s *deliveryStarter) start(ctx context.Context, d models.Delivery, w models
 	return err
 }
 
+// startCommitted starts the workflows of committed pending deliveries
+// (replays, operational events) with their endpoints from hooks (by
+// webhook ID; an app delivery has none). A start that fails is logged and
+// left to the sweeper, as at ingest; a skipped delivery is not started.
+func (s *deliveryStarter) startCommitted(ctx context.Context, log *slog.Logger, ds []models.Delivery, hooks map[string]models.Webhook) {
+	for _, d := range ds {
+		if d.Status != models.StatusPending {
+			continue
+		}
+		if err := s.start(ctx, d, hooks[d.WebhookID], 1, false); err != nil && !alreadyStarted(err) {
+			log.Warn("delivery not started; the sweeper will", "delivery", d.ID, "err", err)
+		}
+	}
+}
+
 // enqueue wakes (starting it if need be) the queue of an endpoint with a
 // rate limit or FIFO, which starts the endpoint's committed deliveries in
 // ingest order at its pace. An operator's retry (redrive) bypasses it.

@@ -2,10 +2,7 @@ package api
 
 import (
 	"encoding/json"
-	"errors"
-	"mime"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -100,16 +97,4 @@ func (s chatHandlers) postMessage(c *gin.Context) error {
 	}
 	c.JSON(http.StatusCreated, gin.H{"messages": out})
 	return nil
-}
-
-func asMaxBytes(err error, target **http.MaxBytesError) bool { return errors.As(err, target) }
-
-func isImage(ct string) bool { return strings.HasPrefix(ct, "image/") }
-
-// contentDisposition quotes the stored (already cleaned) name safely.
-func contentDisposition(kind, name string) string {
-	if v := mime.FormatMediaType(kind, map[string]string{"filename": name}); v != "" {
-		return v
-	}
-	return kind
 }

@@ -1,8 +1,11 @@
 package api
 
 import (
+	"errors"
+	"mime"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -95,7 +98,7 @@ func (s widgetHandlers) uploadFile(c *gin.Context) error {
 	fh, err := c.FormFile("file")
 	if err != nil {
 		var tooBig *http.MaxBytesError
-		if asMaxBytes(err, &tooBig) {
+		if errors.As(err, &tooBig) {
 			return &Error{Status: http.StatusRequestEntityTooLarge, Code: "payload_too_large", Message: "the upload is larger than the limit"}
 		}
 		return &Error{Status: http.StatusBadRequest, Code: "invalid_request", Message: `expected a multipart/form-data body with a "file" part and a "conversation_id" field`}
@@ -139,4 +142,14 @@ func (s widgetHandlers) downloadFile(c *gin.Context) error {
 	h.Set("Content-Disposition", contentDisposition(disp, f.Name))
 	http.ServeContent(c.Writer, c.Request, "", f.CreatedAt, rc)
 	return nil
+}
+
+func isImage(ct string) bool { return strings.HasPrefix(ct, "image/") }
+
+// contentDisposition quotes the stored (already cleaned) name safely.
+func contentDisposition(kind, name string) string {
+	if v := mime.FormatMediaType(kind, map[string]string{"filename": name}); v != "" {
+		return v
+	}
+	return kind
 }

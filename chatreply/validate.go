@@ -196,46 +196,26 @@ func cardField(c *Card, mem member, p string) *Error {
 }
 
 func parseCards(raw json.RawMessage, path string) ([]Card, *Error) {
-	elems, e := arrayElems(raw, path, MaxItems, "cards")
-	if e != nil {
-		return nil, e
-	}
-	var cards []Card
-	for i, el := range elems {
-		p := path + "/" + strconv.Itoa(i)
-		ms, e := objectMembers(el, p, "a card")
-		if e != nil {
-			return nil, e
-		}
+	return parseList(raw, path, MaxItems, "cards", "a card", func(p string, ms []member) (Card, *Error) {
 		var c Card
 		for _, mem := range ms {
 			if e := cardField(&c, mem, p+"/"+escapeKey(mem.key)); e != nil {
-				return nil, e
+				return c, e
 			}
 		}
 		if strings.TrimSpace(c.Title) == "" {
-			return nil, invalid(p+"/title", "a card needs a non-blank title")
+			return c, invalid(p+"/title", "a card needs a non-blank title")
 		}
-		cards = append(cards, c)
-	}
-	return cards, nil
+		return c, nil
+	})
 }
 
 func parseButtons(raw json.RawMessage, path string) ([]Button, *Error) {
-	elems, e := arrayElems(raw, path, MaxItems, "buttons")
-	if e != nil {
-		return nil, e
-	}
-	var buttons []Button
-	for i, el := range elems {
-		p := path + "/" + strconv.Itoa(i)
-		ms, e := objectMembers(el, p, "a button")
-		if e != nil {
-			return nil, e
-		}
+	return parseList(raw, path, MaxItems, "buttons", "a button", func(p string, ms []member) (Button, *Error) {
 		var b Button
 		for _, mem := range ms {
 			fp := p + "/" + escapeKey(mem.key)
+			var e *Error
 			switch mem.key {
 			case "label":
 				b.Label, e = labelValue(mem.raw, fp)
@@ -247,37 +227,27 @@ func parseButtons(raw json.RawMessage, path string) ([]Button, *Error) {
 				e = unknownField(fp, mem.key)
 			}
 			if e != nil {
-				return nil, e
+				return b, e
 			}
 		}
 		switch {
 		case b.Label == "":
-			return nil, invalid(p+"/label", "a button needs a non-blank label")
+			return b, invalid(p+"/label", "a button needs a non-blank label")
 		case b.Value == "" && b.URL == "":
-			return nil, invalid(p, `a button needs either "value" or "url"`)
+			return b, invalid(p, `a button needs either "value" or "url"`)
 		case b.Value != "" && b.URL != "":
-			return nil, invalid(p, `a button has either "value" or "url", not both`)
+			return b, invalid(p, `a button has either "value" or "url", not both`)
 		}
-		buttons = append(buttons, b)
-	}
-	return buttons, nil
+		return b, nil
+	})
 }
 
 func parseQuickReplies(raw json.RawMessage, path string) ([]QuickReply, *Error) {
-	elems, e := arrayElems(raw, path, MaxItems, "quick replies")
-	if e != nil {
-		return nil, e
-	}
-	var qrs []QuickReply
-	for i, el := range elems {
-		p := path + "/" + strconv.Itoa(i)
-		ms, e := objectMembers(el, p, "a quick reply")
-		if e != nil {
-			return nil, e
-		}
+	return parseList(raw, path, MaxItems, "quick replies", "a quick reply", func(p string, ms []member) (QuickReply, *Error) {
 		var q QuickReply
 		for _, mem := range ms {
 			fp := p + "/" + escapeKey(mem.key)
+			var e *Error
 			switch mem.key {
 			case "label":
 				q.Label, e = labelValue(mem.raw, fp)
@@ -287,18 +257,40 @@ func parseQuickReplies(raw json.RawMessage, path string) ([]QuickReply, *Error) 
 				e = unknownField(fp, mem.key)
 			}
 			if e != nil {
-				return nil, e
+				return q, e
 			}
 		}
 		if q.Label == "" {
-			return nil, invalid(p+"/label", "a quick reply needs a non-blank label")
+			return q, invalid(p+"/label", "a quick reply needs a non-blank label")
 		}
 		if q.Value == "" {
 			q.Value = q.Label
 		}
-		qrs = append(qrs, q)
+		return q, nil
+	})
+}
+
+// parseList parses a JSON array of at most max objects (null: none), one
+// object at a time: each gets its path and its members, in order.
+func parseList[T any](raw json.RawMessage, path string, max int, plural, singular string, one func(p string, ms []member) (T, *Error)) ([]T, *Error) {
+	elems, e := arrayElems(raw, path, max, plural)
+	if e != nil {
+		return nil, e
 	}
-	return qrs, nil
+	var out []T
+	for i, el := range elems {
+		p := path + "/" + strconv.Itoa(i)
+		ms, e := objectMembers(el, p, singular)
+		if e != nil {
+			return nil, e
+		}
+		v, e := one(p, ms)
+		if e != nil {
+			return nil, e
+		}
+		out = append(out, v)
+	}
+	return out, nil
 }
 
 // parseContext keeps the context compacted, both to measure it fairly and

@@ -108,12 +108,7 @@ func (s conversationHandlers) customerEvents(c *gin.Context) error {
 	if err != nil {
 		return err // nothing written yet: a normal JSON error
 	}
-	streamDeadlines(c)
-	h := c.Writer.Header()
-	h.Set("Content-Type", "text/event-stream")
-	h.Set("Cache-Control", "no-cache")
-	h.Set("X-Accel-Buffering", "no") // nginx: do not buffer the stream
-	c.Status(http.StatusOK)
+	startStream(c)
 	if writeProfile(c, p) != nil {
 		return nil
 	}
@@ -123,19 +118,7 @@ func (s conversationHandlers) customerEvents(c *gin.Context) error {
 	last, lastStatus := p.UpdatedAt, p.Status
 	tick := time.NewTicker(sseKeepalive)
 	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-s.svc.ShuttingDown():
-			return nil
-		case <-notify:
-		case <-tick.C:
-			if _, err := fmt.Fprint(c.Writer, ": keepalive\n\n"); err != nil {
-				return nil
-			}
-			c.Writer.Flush()
-		}
+	for awaitStream(c, notify, tick.C, s.svc.ShuttingDown()) {
 		p, err := s.svc.GetCustomer(ctx, orgID, id)
 		if err != nil {
 			if ctx.Err() == nil {
@@ -151,6 +134,7 @@ func (s conversationHandlers) customerEvents(c *gin.Context) error {
 			return nil
 		}
 	}
+	return nil
 }
 
 func writeProfile(c *gin.Context, p models.CustomerProfile) error {

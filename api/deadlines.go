@@ -1,6 +1,7 @@
 package api
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"sync/atomic"
@@ -66,4 +67,36 @@ func streamDeadlines(c *gin.Context) {
 	rc := http.NewResponseController(c.Writer)
 	_ = rc.SetWriteDeadline(time.Time{})
 	_ = rc.SetReadDeadline(time.Time{})
+}
+
+// startStream answers the headers of a Server-Sent Events stream: no
+// write deadline, no caching, and no buffering by an nginx in front.
+func startStream(c *gin.Context) {
+	streamDeadlines(c)
+	h := c.Writer.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-cache")
+	h.Set("X-Accel-Buffering", "no")
+	c.Status(http.StatusOK)
+}
+
+// awaitStream waits for the stream's next notification or keepalive tick
+// (writing the keepalive comment, so proxies keep it open and a gone
+// client is noticed). It reports false when the stream must end: the
+// client left, the server shuts down, or the keepalive could not be
+// written.
+func awaitStream(c *gin.Context, notify <-chan struct{}, tick <-chan time.Time, shutdown <-chan struct{}) bool {
+	select {
+	case <-c.Request.Context().Done():
+		return false
+	case <-shutdown:
+		return false
+	case <-notify:
+	case <-tick:
+		if _, err := fmt.Fprint(c.Writer, ": keepalive\n\n"); err != nil {
+			return false
+		}
+		c.Writer.Flush()
+	}
+	return true
 }

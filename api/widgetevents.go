@@ -82,12 +82,7 @@ func (s widgetHandlers) conversationEvents(c *gin.Context) error {
 	if err != nil {
 		return err // nothing written yet: a JSON error
 	}
-	streamDeadlines(c)
-	h := c.Writer.Header()
-	h.Set("Content-Type", "text/event-stream")
-	h.Set("Cache-Control", "no-cache")
-	h.Set("X-Accel-Buffering", "no")
-	c.Status(http.StatusOK)
+	startStream(c)
 	st := &chatStream{c: c, rev: rev, sent: map[string]int{}, visitors: map[string]bool{}}
 	if _, err := fmt.Fprint(c.Writer, ": connected\n\n"); err != nil {
 		return nil
@@ -106,16 +101,8 @@ func (s widgetHandlers) conversationEvents(c *gin.Context) error {
 			}
 			continue
 		}
-		select {
-		case <-ctx.Done():
+		if !awaitStream(c, notify, tick.C, s.svc.ShuttingDown()) {
 			return nil
-		case <-s.svc.ShuttingDown():
-			return nil
-		case <-notify:
-		case <-tick.C:
-			if _, err := fmt.Fprint(c.Writer, ": keepalive\n\n"); err != nil {
-				return nil
-			}
 		}
 		if changes, err = s.svc.ChangesSince(ctx, convID, st.rev); err != nil {
 			return nil // the client reconnects with Last-Event-ID

@@ -57,14 +57,13 @@ const (
 
 // Relay states of a visitor message (Message.RelayStatus) and of its turn.
 const (
-	RelayNone     = ""         // the org has no chat backend enabled
-	RelayQueued   = "queued"   // stored, waiting for its turn
-	RelaySending  = "sending"  // the backend is being asked
-	RelayReplied  = "replied"  // the backend answered with a reply
-	RelayNoReply  = "no_reply" // 204: the backend chose not to answer
-	RelayLater    = "later"    // 202: the backend answers later through the API
-	RelayFailed   = "failed"   // the fallback reply was shown
-	RelayStreamed = "streaming"
+	RelayNone    = ""         // the org has no chat backend enabled
+	RelayQueued  = "queued"   // stored, waiting for its turn
+	RelaySending = "sending"  // the backend is being asked
+	RelayReplied = "replied"  // the backend answered with a reply
+	RelayNoReply = "no_reply" // 204: the backend chose not to answer
+	RelayLater   = "later"    // 202: the backend answers later through the API
+	RelayFailed  = "failed"   // the fallback reply was shown
 )
 
 // Bot message states: a streamed message is "streaming" until its stream

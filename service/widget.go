@@ -47,11 +47,8 @@ const (
 	maxAttachments = 5
 )
 
-// Ticket statuses.
-const (
-	SenderVisitor    = models.SenderVisitor
-	TicketStatusOpen = "open"
-)
+// TicketStatusOpen is a new conversation's ticket status.
+const TicketStatusOpen = "open"
 
 // WidgetCaller is who posts: a browser holding the conversation's token,
 // or a server holding the org's secret key (Trusted), which needs none.

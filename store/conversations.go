@@ -76,25 +76,3 @@ func (s *Store) CreateConversationWithMessage(ctx context.Context, conv *models.
 func (s *Store) GetConversation(ctx context.Context, orgID, id string) (models.Conversation, error) {
 	return first[models.Conversation](ctx, s.db, "org_id = ? AND id = ?", orgID, id)
 }
-
-// AddMessage appends a message to an existing conversation of the same org.
-// It returns models.ErrNotFound when that conversation does not exist.
-func (s *Store) AddMessage(ctx context.Context, m *models.Message) error {
-	if m.CreatedAt.IsZero() {
-		m.CreatedAt = Now()
-	}
-	if m.ClientID == "" {
-		m.ClientID = m.ID // unique per conversation
-	}
-	return translate(s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var n int64
-		if err := tx.Model(&models.Conversation{}).Where("org_id = ? AND id = ?", m.OrgID, m.ConversationID).
-			Count(&n).Error; err != nil {
-			return err
-		}
-		if n == 0 {
-			return models.ErrNotFound
-		}
-		return tx.Create(m).Error
-	}))
-}

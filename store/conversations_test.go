@@ -50,11 +50,11 @@ func TestConversationsAndMessages(t *testing.T) {
 		}
 
 		m := models.Message{ID: models.NewID("msg"), OrgID: f.orgID, ConversationID: f.conv.ID, Sender: "visitor", Text: "again"}
-		if err := st.AddMessage(ctx, &m); err != nil {
+		if _, _, err := st.AddVisitorMessage(ctx, &m); err != nil {
 			t.Fatal(err)
 		}
 		stray := models.Message{ID: models.NewID("msg"), OrgID: "org_other", ConversationID: f.conv.ID, Sender: "visitor", Text: "x"}
-		if err := st.AddMessage(ctx, &stray); !errors.Is(err, models.ErrNotFound) {
+		if _, _, err := st.AddVisitorMessage(ctx, &stray); !errors.Is(err, models.ErrNotFound) {
 			t.Fatalf("message into another org's conversation: %v", err)
 		}
 

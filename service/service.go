@@ -109,7 +109,6 @@ func New(d Deps, cfg config.Config) *Services {
 	relay := &chatRelay{tc: d.Temporal, set: set.Chat}
 	widget := &Widget{st: d.Store, lookups: lookups, relay: relay, hub: d.Hub, log: d.Log}
 	files := &Files{st: d.Store, storage: d.Files, signer: filestore.Signer{Key: set.Files.SigningKey}, set: set.Files, widget: widget}
-	widget.files = files
 	return &Services{
 		Orgs:           &Orgs{st: d.Store},
 		Webhooks:       &Webhooks{st: d.Store, tc: d.Temporal, urls: urls, set: set.Deliveries, health: d.Store, starter: deliveries},

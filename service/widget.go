@@ -34,7 +34,6 @@ type Widget struct {
 	st      widgetStore
 	lookups *lookupStarter
 	relay   *chatRelay
-	files   *Files
 	hub     hubSubscriber
 	log     *slog.Logger
 }

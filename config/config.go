@@ -201,7 +201,7 @@ func (c Config) Validate() error {
 	if _, err := c.EgressPrefixes(); err != nil {
 		errs = append(errs, err)
 	}
-	errs = append(errs, c.validateChat()...)
+	errs = append(errs, c.validateFeatures()...)
 	return errors.Join(errs...)
 }
 

@@ -8,9 +8,10 @@ import (
 	"strings"
 )
 
-// validateChat checks the settings of the chat custom backend and of
-// bulk replays (the features added after the core).
-func (c Config) validateChat() []error {
+// validateFeatures checks the settings added after the core: the chat
+// backend and its uploads and widget limits, bulk replays, endpoint
+// health, retention and the Temporal cluster's TLS.
+func (c Config) validateFeatures() []error {
 	var errs []error
 	if c.PublicURL != "" {
 		u, err := url.Parse(c.PublicURL)

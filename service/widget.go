@@ -25,6 +25,7 @@ type widgetStore interface {
 	FilesByIDs(ctx context.Context, convID string, ids []string) ([]models.ChatFile, error)
 	GetTurn(ctx context.Context, id string) (models.ChatTurn, error)
 	MessagesSince(ctx context.Context, convID string, rev int64, limit int) ([]models.Message, error)
+	TurnsByIDs(ctx context.Context, ids []string) (map[string]models.ChatTurn, error)
 }
 
 // Widget owns what the chat widget does: visitor messages (which open

@@ -149,13 +149,22 @@ func (s *Widget) ChangesSince(ctx context.Context, convID string, rev int64) ([]
 	if err != nil {
 		return nil, err
 	}
+	// The turns of the page's answered visitor messages, in one read.
+	var answered []string
+	for _, m := range msgs {
+		if m.Sender == models.SenderVisitor && (m.RelayStatus == contracts.ChatReplied || m.RelayStatus == contracts.ChatFailed) {
+			answered = append(answered, m.ID)
+		}
+	}
+	turns, err := s.st.TurnsByIDs(ctx, answered)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]ChatChange, 0, len(msgs))
 	for _, m := range msgs {
 		ch := ChatChange{Message: m}
-		if m.Sender == models.SenderVisitor && (m.RelayStatus == contracts.ChatReplied || m.RelayStatus == contracts.ChatFailed) {
-			if t, err := s.st.GetTurn(ctx, m.ID); err == nil {
-				ch.Turn = &t
-			}
+		if t, ok := turns[m.ID]; ok {
+			ch.Turn = &t
 		}
 		out = append(out, ch)
 	}

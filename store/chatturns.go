@@ -15,6 +15,22 @@ func (s *Store) GetTurn(ctx context.Context, id string) (models.ChatTurn, error)
 	return first[models.ChatTurn](ctx, s.db, "id = ?", id)
 }
 
+// TurnsByIDs loads the turns of the given visitor messages, by ID.
+func (s *Store) TurnsByIDs(ctx context.Context, ids []string) (map[string]models.ChatTurn, error) {
+	out := map[string]models.ChatTurn{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var rows []models.ChatTurn
+	if err := s.db.WithContext(ctx).Where("id IN ?", ids).Find(&rows).Error; err != nil {
+		return nil, translate(err)
+	}
+	for _, t := range rows {
+		out[t.ID] = t
+	}
+	return out, nil
+}
+
 // ListTurns returns a conversation's relay turns in order.
 func (s *Store) ListTurns(ctx context.Context, orgID, convID string) ([]models.ChatTurn, error) {
 	var out []models.ChatTurn

@@ -209,6 +209,10 @@ func TestListTicketsConformance(t *testing.T) {
 		if err := st.FinishTurn(t.Context(), getTurn(t, st, m.ID), store.TurnOutcome{Status: models.RelayFailed, Handoff: "the chat backend failed"}); err != nil {
 			t.Fatal(err)
 		}
+		turns, err := st.TurnsByIDs(t.Context(), []string{m.ID, "msg_nope"})
+		if err != nil || len(turns) != 1 || turns[m.ID].Status != models.RelayFailed {
+			t.Fatalf("turns by id: %+v %v", turns, err)
+		}
 		rows, err := st.ListTickets(t.Context(), org, 10)
 		if err != nil || len(rows) != 3 {
 			t.Fatalf("rows %+v %v", rows, err)

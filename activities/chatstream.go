@@ -23,15 +23,15 @@ const chatChunkEvery = 50 * time.Millisecond
 // the bot message at once (the visitor sees the answer start), later
 // ones update it at most every chatChunkEvery.
 type chatStreamer struct {
-	a      *Activities
-	t      chatTurn
-	ctx    context.Context
-	s      *chatreply.Stream
-	msg    *models.Message
-	sb     strings.Builder
-	last   time.Time
-	dirty  bool
-	err    error // a stream the parser refused
+	a     *Activities
+	t     chatTurn
+	ctx   context.Context
+	s     *chatreply.Stream
+	msg   *models.Message
+	sb    strings.Builder
+	last  time.Time
+	dirty bool
+	err   error // a stream the parser refused
 }
 
 func (c *chatStreamer) text() string { return c.sb.String() }

@@ -198,6 +198,37 @@ func TestConsoleBrowserWebhooks(t *testing.T) {
 		t.Fatalf("the receiver got %d requests, want the test send and the delivery", got.Load())
 	}
 
+	// Replay: the succeeded delivery's event goes again as a new delivery
+	// linked to it; then the event goes to the endpoints subscribed now.
+	before := got.Load()
+	b.click(`#replay-form button`, "delivery")
+	if n := b.text("p.notice"); !strings.HasPrefix(n, "This is the replay") {
+		t.Fatalf("after replay: %q", n)
+	}
+	var replayID string
+	b.eval(`document.querySelector("h1 code").textContent`, &replayID)
+	if replayID == dlv || !strings.Contains(b.text("dl.facts"), "Replay of") {
+		t.Fatalf("replay page of %q: %q", replayID, b.text("dl.facts"))
+	}
+	harness.Eventually(t, "the replay succeeds", func() bool {
+		var d struct {
+			Delivery struct {
+				Status   string
+				ReplayOf string `json:"replay_of"`
+			}
+		}
+		b.p.Call("GET", "/v1/deliveries/"+replayID, nil, &d)
+		return d.Delivery.Status == "succeeded" && d.Delivery.ReplayOf == dlv
+	})
+	b.shot("delivery-replay")
+	b.open("/console/deliveries/"+dlv, "delivery")
+	b.run("choose the current subscribers", chromedp.SetValue("#replay-target", "current", chromedp.ByQuery))
+	b.click(`#replay-event-form button`, "deliveries")
+	if n := b.text("p.notice"); !strings.HasPrefix(n, "The event is sent again") {
+		t.Fatalf("after event replay: %q", n)
+	}
+	harness.Eventually(t, "the event replay reaches the receiver", func() bool { return got.Load() >= before+2 })
+
 	// Retry: a delivery waiting an hour for its next attempt is sent now.
 	var failing atomic.Int64
 	bad := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {

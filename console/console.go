@@ -98,6 +98,8 @@ func (c *console) handler() http.Handler {
 	c.page(mux, "GET /console/deliveries/{id}", c.showDelivery)
 	c.page(mux, "POST /console/deliveries/{id}/retry", c.retryDelivery)
 	c.page(mux, "POST /console/deliveries/{id}/cancel", c.cancelDelivery)
+	c.page(mux, "POST /console/deliveries/{id}/replay", c.replayDelivery)
+	c.page(mux, "POST /console/deliveries/{id}/replay-event", c.replayEvent)
 
 	c.page(mux, "GET /console/backend-connect", c.backendConnectPage)
 	c.page(mux, "POST /console/backend-connect", c.saveBackendConnect)

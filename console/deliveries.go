@@ -115,3 +115,33 @@ func (c *console) cancelDelivery(w http.ResponseWriter, r *http.Request, s *sess
 	}
 	return redirect(w, r, "/console/deliveries/"+url.PathEscape(id), "cancelled")
 }
+
+// replayDelivery sends the delivery's event again to the same endpoint as
+// a new delivery, and shows that one.
+func (c *console) replayDelivery(w http.ResponseWriter, r *http.Request, s *session) error {
+	d, err := c.svc.Replays.ReplayDelivery(r.Context(), s.OrgID, r.PathValue("id"))
+	if msg := userError(err); msg != "" {
+		return c.deliveryPage(w, r, s, http.StatusConflict, msg)
+	}
+	if err != nil {
+		return err
+	}
+	return redirect(w, r, "/console/deliveries/"+url.PathEscape(d.ID), "replayed")
+}
+
+// replayEvent sends the delivery's event again to every endpoint it went
+// to ("original") or to the endpoints subscribed now ("current").
+func (c *console) replayEvent(w http.ResponseWriter, r *http.Request, s *session) error {
+	d, _, err := c.svc.Deliveries.GetDelivery(r.Context(), s.OrgID, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	_, err = c.svc.Replays.ReplayEvent(r.Context(), s.OrgID, d.EventID, service.ReplayEventInput{Target: r.PostFormValue("target")})
+	if msg := userError(err); msg != "" {
+		return c.deliveryPage(w, r, s, http.StatusConflict, msg)
+	}
+	if err != nil {
+		return err
+	}
+	return redirect(w, r, "/console/deliveries", "replayed_event")
+}

@@ -46,6 +46,7 @@ var flashes = map[string]string{
 	"deactivated": "The webhook is inactive: no deliveries are sent to it.", "retried": "Retry requested.",
 	"cancelled": "Cancellation requested.", "sent": "Message sent.",
 	"enabled": "The endpoint is enabled.", "replay_started": "The replay started.", "replay_steered": "Done.",
+	"replayed": "This is the replay: a new delivery of the same event.", "replayed_event": "The event is sent again; its new deliveries are at the top.",
 }
 
 func parsePages(c *console) map[string]*template.Template {

@@ -1,8 +1,10 @@
 package console
 
 import (
+	"math"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/switchboardhq/switchboard/catalog"
@@ -57,26 +59,41 @@ func (c *console) newWebhook(w http.ResponseWriter, r *http.Request, s *session)
 }
 
 // webhookInput reads the endpoint form; the returned webhook echoes what
-// was typed when the form has to be shown again.
-func webhookInput(r *http.Request) (service.WebhookInput, models.Webhook) {
+// was typed when the form has to be shown again, and the error is a field
+// the form could not read.
+func webhookInput(r *http.Request) (service.WebhookInput, models.Webhook, error) {
 	f := r.PostForm
 	u, desc, scheme, header := strings.TrimSpace(f.Get("url")), f.Get("description"), f.Get("signing_scheme"), strings.TrimSpace(f.Get("signature_header"))
 	types := f["event_type"]
 	if types == nil {
 		types = []string{} // "none ticked" must reach validation, not mean "unchanged"
 	}
-	in := service.WebhookInput{URL: &u, Description: &desc, EventTypes: &types, SigningScheme: &scheme}
+	fifo := f.Get("fifo") == "true"
+	in := service.WebhookInput{URL: &u, Description: &desc, EventTypes: &types, SigningScheme: &scheme, FIFO: &fifo}
 	if header != "" {
 		in.SignatureHeader = &header
 	}
-	return in, models.Webhook{URL: u, Description: desc, EventTypes: types, SigningScheme: scheme, SignatureHeader: header}
+	echo := models.Webhook{URL: u, Description: desc, EventTypes: types, SigningScheme: scheme, SignatureHeader: header, FIFO: fifo}
+	// An empty rate field is "no limit"; the service checks the range.
+	rate := 0.0
+	if v := strings.TrimSpace(f.Get("rate_limit")); v != "" {
+		var err error
+		if rate, err = strconv.ParseFloat(v, 64); err != nil || math.IsNaN(rate) || math.IsInf(rate, 0) {
+			return in, echo, models.Invalid("rate_limit", "must be a number of deliveries per second, or empty for no limit")
+		}
+	}
+	in.RateLimit, echo.RateLimit = &rate, rate
+	return in, echo, nil
 }
 
 func (c *console) createWebhook(w http.ResponseWriter, r *http.Request, s *session) error {
-	in, echo := webhookInput(r)
+	in, echo, err := webhookInput(r)
 	src := consoleSource
 	in.Source = &src
-	wh, err := c.svc.Webhooks.CreateWebhook(r.Context(), s.OrgID, in)
+	var wh models.Webhook
+	if err == nil {
+		wh, err = c.svc.Webhooks.CreateWebhook(r.Context(), s.OrgID, in)
+	}
 	if msg := userError(err); msg != "" {
 		echo.Active = true
 		c.webhookPage(w, r, s, http.StatusBadRequest, webhookPage{New: true, Webhook: echo, Error: msg})
@@ -99,8 +116,14 @@ func (c *console) editWebhook(w http.ResponseWriter, r *http.Request, s *session
 
 func (c *console) updateWebhook(w http.ResponseWriter, r *http.Request, s *session) error {
 	id := r.PathValue("id")
-	in, echo := webhookInput(r)
-	wh, newSecret, err := c.svc.Webhooks.UpdateWebhook(r.Context(), s.OrgID, id, in)
+	in, echo, err := webhookInput(r)
+	var (
+		wh        models.Webhook
+		newSecret bool
+	)
+	if err == nil {
+		wh, newSecret, err = c.svc.Webhooks.UpdateWebhook(r.Context(), s.OrgID, id, in)
+	}
 	if msg := userError(err); msg != "" {
 		cur, gerr := c.svc.Webhooks.GetWebhook(r.Context(), s.OrgID, id)
 		if gerr != nil {

@@ -1,0 +1,112 @@
+// Package deploy_test keeps docker-compose.yml and the files it mounts
+// consistent with each other: there is no Docker engine in CI to run them.
+package deploy_test
+
+import (
+	"net/netip"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/switchboardhq/switchboard/internal/testenv"
+)
+
+type service struct {
+	Image       string            `yaml:"image"`
+	Command     []string          `yaml:"command"`
+	Ports       []string          `yaml:"ports"`
+	Environment map[string]string `yaml:"environment"`
+	Volumes     []string          `yaml:"volumes"`
+	Deploy      struct {
+		Replicas int `yaml:"replicas"`
+	} `yaml:"deploy"`
+	Networks map[string]struct {
+		IPv4 string `yaml:"ipv4_address"`
+	} `yaml:"networks"`
+}
+
+type compose struct {
+	Services map[string]service `yaml:"services"`
+	Networks map[string]struct {
+		IPAM struct {
+			Config []struct {
+				Subnet string `yaml:"subnet"`
+			} `yaml:"config"`
+		} `yaml:"ipam"`
+	} `yaml:"networks"`
+}
+
+// defaulted resolves compose's ${VAR:-default} to its default, as
+// `docker compose` does with VAR unset.
+func defaulted(s string) string {
+	return regexp.MustCompile(`\$\{[A-Z_]+:-([^}]*)\}`).ReplaceAllString(s, "$1")
+}
+
+func load(t *testing.T) compose {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "docker-compose.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c compose
+	if err := yaml.Unmarshal(raw, &c); err != nil {
+		t.Fatalf("docker-compose.yml: %v", err)
+	}
+	return c
+}
+
+// TestComposeAPIReplicasBehindTheLB: two api replicas with no host port,
+// the lb the only way in, at an address inside the network's subnet that
+// the api trusts for X-Forwarded-For (and nobody else does).
+func TestComposeAPIReplicasBehindTheLB(t *testing.T) {
+	c := load(t)
+	api, lb, worker := c.Services["api"], c.Services["lb"], c.Services["worker"]
+	if api.Deploy.Replicas != 2 || len(api.Ports) != 0 || len(api.Command) != 1 || api.Command[0] != "serve" {
+		t.Fatalf("api: replicas %d, ports %v, command %v; want 2 serve replicas without host ports", api.Deploy.Replicas, api.Ports, api.Command)
+	}
+	if worker.Deploy.Replicas != 2 {
+		t.Fatalf("worker replicas %d, want 2", worker.Deploy.Replicas)
+	}
+	if len(lb.Ports) != 1 || lb.Ports[0] != "8080:8080" {
+		t.Fatalf("lb ports %v, want 8080:8080", lb.Ports)
+	}
+	// The merged environment keeps the shared settings.
+	if api.Environment["SWITCHBOARD_TEMPORAL_ADDRESS"] == "" || api.Environment["SWITCHBOARD_HTTP_ADDR"] != "0.0.0.0:8080" {
+		t.Fatalf("api environment lost the shared settings: %v", api.Environment)
+	}
+	subnet, err := netip.ParsePrefix(defaulted(c.Networks["default"].IPAM.Config[0].Subnet))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lbIP, err := netip.ParseAddr(defaulted(lb.Networks["default"].IPv4))
+	if err != nil || !subnet.Contains(lbIP) {
+		t.Fatalf("lb address %v (%v) not in subnet %v", lbIP, err, subnet)
+	}
+	if got := defaulted(api.Environment["SWITCHBOARD_TRUSTED_PROXIES"]); got != lbIP.String()+"/32" {
+		t.Fatalf("api trusts %q, want only the lb %s/32", got, lbIP)
+	}
+	if _, ok := worker.Environment["SWITCHBOARD_TRUSTED_PROXIES"]; ok {
+		t.Fatal("the worker serves no HTTP; it needs no trusted proxies")
+	}
+
+	// The Caddyfile mounted into the lb proxies to that service and port.
+	mount := ""
+	for _, v := range lb.Volumes {
+		if strings.HasSuffix(v, ":/etc/caddy/Caddyfile:ro") {
+			mount = strings.TrimSuffix(v, ":/etc/caddy/Caddyfile:ro")
+		}
+	}
+	caddyfile, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), mount))
+	if mount == "" || err != nil {
+		t.Fatalf("lb mounts no Caddyfile at /etc/caddy/Caddyfile (%v)", err)
+	}
+	for _, want := range []string{"name api\n", "port 8080\n", "flush_interval -1\n", ":8080 {"} {
+		if !strings.Contains(string(caddyfile), want) {
+			t.Errorf("Caddyfile lacks %q", want)
+		}
+	}
+}

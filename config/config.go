@@ -55,6 +55,9 @@ type Config struct {
 	TemporalTLS       bool   `env:"TEMPORAL_TLS" envDefault:"false" help:"Use TLS to the Temporal frontend without a client certificate (implied by TEMPORAL_TLS_CERT and TEMPORAL_API_KEY)."`
 	TemporalAPIKey    string `env:"TEMPORAL_API_KEY" help:"API key for the Temporal frontend (Temporal Cloud); sent as a bearer credential over TLS, never logged."`
 	EmbeddedWorker    bool   `env:"EMBEDDED_WORKER" envDefault:"true" help:"serve also runs a worker in-process, which enables eager workflow start (lowest latency)."`
+	// WorkerMetricsAddr: a worker-only process has no API, so its Temporal
+	// SDK and outbound metrics need a listener of their own.
+	WorkerMetricsAddr string `env:"WORKER_METRICS_ADDR" help:"Address where the worker command serves /metrics (Prometheus) and /healthz; empty: none (serve has them on the API address)."`
 	WorkerPollers     int    `env:"WORKER_POLLERS" envDefault:"8" help:"Workflow and activity task pollers per worker."`
 	WorkerConcurrency int    `env:"WORKER_CONCURRENCY" envDefault:"200" help:"Maximum concurrent activities and local activities per worker."`
 

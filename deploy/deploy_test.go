@@ -90,7 +90,10 @@ func TestComposeAPIReplicasBehindTheLB(t *testing.T) {
 		t.Fatalf("api trusts %q, want only the lb %s/32", got, lbIP)
 	}
 	if _, ok := worker.Environment["SWITCHBOARD_TRUSTED_PROXIES"]; ok {
-		t.Fatal("the worker serves no HTTP; it needs no trusted proxies")
+		t.Fatal("the worker serves no API; it needs no trusted proxies")
+	}
+	if worker.Environment["SWITCHBOARD_WORKER_METRICS_ADDR"] == "" || worker.Environment["SWITCHBOARD_DATABASE_URL"] == "" {
+		t.Fatalf("worker environment: %v; want the shared settings and a metrics address", worker.Environment)
 	}
 
 	// The Caddyfile mounted into the lb proxies to that service and port.

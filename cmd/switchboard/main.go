@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"os/signal"
 	"syscall"
@@ -120,12 +121,25 @@ func runWorker(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	// Bound before the worker starts, so a busy port fails at once.
+	var metrics net.Listener
+	if cfg.WorkerMetricsAddr != "" {
+		if metrics, err = net.Listen("tcp", cfg.WorkerMetricsAddr); err != nil {
+			return fmt.Errorf("metrics address %s: %w", cfg.WorkerMetricsAddr, err)
+		}
+	}
 	a, err := app.Start(ctx, cfg, logger(), app.Parts{Worker: true})
 	if err != nil {
+		if metrics != nil {
+			_ = metrics.Close()
+		}
 		return err
 	}
 	defer a.Close()
-	a.Log.Info("worker running", "task_queue", cfg.TaskQueue)
+	a.Log.Info("worker running", "task_queue", cfg.TaskQueue, "metrics_addr", cfg.WorkerMetricsAddr)
+	if metrics != nil {
+		return app.ServeMetrics(ctx, metrics)
+	}
 	<-ctx.Done()
 	return nil
 }

@@ -247,14 +247,19 @@ func Listen(cfg config.Config) (net.Listener, error) {
 // then shuts down gracefully: live streams end at once (hub.Shutdown), other
 // requests get up to 10 s to finish.
 func (a *App) ServeListener(ctx context.Context, ln net.Listener) error {
-	srv := a.httpServer()
+	return serveUntil(ctx, a.httpServer(), ln, 10*time.Second)
+}
+
+// serveUntil runs srv on ln until ctx ends, then gives in-flight requests
+// up to grace to finish.
+func serveUntil(ctx context.Context, srv *http.Server, ln net.Listener, grace time.Duration) error {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
 	case err := <-errc:
 		return err
 	case <-ctx.Done():
-		shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), grace)
 		defer cancel()
 		if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			return err

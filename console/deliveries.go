@@ -95,38 +95,20 @@ func (c *console) deliveryPage(w http.ResponseWriter, r *http.Request, s *sessio
 func (c *console) retryDelivery(w http.ResponseWriter, r *http.Request, s *session) error {
 	id := r.PathValue("id")
 	_, err := c.svc.Deliveries.RetryDelivery(r.Context(), s.OrgID, id)
-	if msg := userError(err); msg != "" {
-		return c.deliveryPage(w, r, s, http.StatusConflict, msg)
-	}
-	if err != nil {
-		return err
-	}
-	return redirect(w, r, "/console/deliveries/"+url.PathEscape(id), "retried")
+	return c.deliveryActionDone(w, r, s, err, "/console/deliveries/"+url.PathEscape(id), "retried")
 }
 
 func (c *console) cancelDelivery(w http.ResponseWriter, r *http.Request, s *session) error {
 	id := r.PathValue("id")
 	err := c.svc.Deliveries.CancelDelivery(r.Context(), s.OrgID, id)
-	if msg := userError(err); msg != "" {
-		return c.deliveryPage(w, r, s, http.StatusConflict, msg)
-	}
-	if err != nil {
-		return err
-	}
-	return redirect(w, r, "/console/deliveries/"+url.PathEscape(id), "cancelled")
+	return c.deliveryActionDone(w, r, s, err, "/console/deliveries/"+url.PathEscape(id), "cancelled")
 }
 
 // replayDelivery sends the delivery's event again to the same endpoint as
 // a new delivery, and shows that one.
 func (c *console) replayDelivery(w http.ResponseWriter, r *http.Request, s *session) error {
 	d, err := c.svc.Replays.ReplayDelivery(r.Context(), s.OrgID, r.PathValue("id"))
-	if msg := userError(err); msg != "" {
-		return c.deliveryPage(w, r, s, http.StatusConflict, msg)
-	}
-	if err != nil {
-		return err
-	}
-	return redirect(w, r, "/console/deliveries/"+url.PathEscape(d.ID), "replayed")
+	return c.deliveryActionDone(w, r, s, err, "/console/deliveries/"+url.PathEscape(d.ID), "replayed")
 }
 
 // replayEvent sends the delivery's event again to every endpoint it went
@@ -137,11 +119,18 @@ func (c *console) replayEvent(w http.ResponseWriter, r *http.Request, s *session
 		return err
 	}
 	_, err = c.svc.Replays.ReplayEvent(r.Context(), s.OrgID, d.EventID, service.ReplayEventInput{Target: r.PostFormValue("target")})
+	return c.deliveryActionDone(w, r, s, err, "/console/deliveries", "replayed_event")
+}
+
+// deliveryActionDone ends a delivery page's form post: a refusal the user
+// can act on (already succeeded, endpoint inactive) is the page again with
+// the message and 409; success redirects to next with its notice.
+func (c *console) deliveryActionDone(w http.ResponseWriter, r *http.Request, s *session, err error, next, flash string) error {
 	if msg := userError(err); msg != "" {
 		return c.deliveryPage(w, r, s, http.StatusConflict, msg)
 	}
 	if err != nil {
 		return err
 	}
-	return redirect(w, r, "/console/deliveries", "replayed_event")
+	return redirect(w, r, next, flash)
 }

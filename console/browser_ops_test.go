@@ -29,12 +29,12 @@ func TestConsoleBrowserOperations(t *testing.T) {
 		Deliveries []struct{ ID string } `json:"deliveries"`
 	}
 	b.p.Call("POST", "/v1/events", event, &ev)
-	waitStatus(t, b, ev.Deliveries[0].ID, "failed")
+	b.waitDelivery("the delivery fails", ev.Deliveries[0].ID, "failed")
 	// Off: the next event is kept as a skipped delivery.
 	b.p.Call("PATCH", "/v1/webhooks/"+wh.ID, map[string]any{"active": false}, nil)
 	b.p.Call("POST", "/v1/events", event, &ev)
 	skipped := ev.Deliveries[0].ID
-	waitStatus(t, b, skipped, "skipped")
+	b.waitDelivery("the delivery is skipped", skipped, "skipped")
 	failing.Store(false)
 
 	b.signIn()
@@ -47,7 +47,7 @@ func TestConsoleBrowserOperations(t *testing.T) {
 	if n := b.text("p.notice"); n != "The endpoint is enabled." {
 		t.Fatalf("after enable: %q", n)
 	}
-	waitStatus(t, b, skipped, "succeeded")
+	b.waitDelivery("the skipped delivery succeeds", skipped, "succeeded")
 
 	b.click(`#replay-form button[type="submit"]`, "operations")
 	if n := b.text("p.notice"); n != "The replay started." {
@@ -79,22 +79,6 @@ func newFlakyReceiver(t *testing.T, failing *atomic.Bool, got *atomic.Int64) str
 		}
 	})
 	return srv + "/hook"
-}
-
-func waitStatus(t *testing.T, b *browser, id, status string) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		var d struct {
-			Delivery struct{ Status string } `json:"delivery"`
-		}
-		b.p.Call("GET", "/v1/deliveries/"+id, nil, &d)
-		if d.Delivery.Status == status {
-			return
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	t.Fatalf("delivery %s never became %s", id, status)
 }
 
 func newServer(t *testing.T, h http.HandlerFunc) string {

@@ -125,6 +125,24 @@ func (b *browser) shot(name string) {
 	b.run("desktop width", chromedp.EmulateViewport(1280, 900))
 }
 
+// deliveryView is what the browser tests read of GET /v1/deliveries/{id}.
+type deliveryView struct {
+	Status   string
+	ReplayOf string `json:"replay_of"`
+}
+
+// waitDelivery waits until the API shows the delivery in status and
+// returns it.
+func (b *browser) waitDelivery(what, id, status string) deliveryView {
+	b.t.Helper()
+	var d struct{ Delivery deliveryView }
+	harness.Eventually(b.t, what, func() bool {
+		b.p.Call("GET", "/v1/deliveries/"+id, nil, &d)
+		return d.Delivery.Status == status
+	})
+	return d.Delivery
+}
+
 // receiver answers 200 to every request and counts them.
 func receiver(t *testing.T) (*httptest.Server, *atomic.Int64) {
 	var n atomic.Int64
@@ -174,11 +192,7 @@ func TestConsoleBrowserWebhooks(t *testing.T) {
 		t.Fatalf("POST /v1/events: %d %+v", code, ev)
 	}
 	dlv := ev.Deliveries[0].ID
-	harness.Eventually(t, "the delivery succeeds", func() bool {
-		var d struct{ Delivery struct{ Status string } }
-		b.p.Call("GET", "/v1/deliveries/"+dlv, nil, &d)
-		return d.Delivery.Status == "succeeded"
-	})
+	b.waitDelivery("the delivery succeeds", dlv, "succeeded")
 	b.open("/console/deliveries?status=succeeded", "deliveries")
 	if row := b.text(`tr[data-delivery="` + dlv + `"]`); !strings.Contains(row, "succeeded") || !strings.Contains(row, recv.URL) {
 		t.Fatalf("delivery row: %q", row)
@@ -210,16 +224,9 @@ func TestConsoleBrowserWebhooks(t *testing.T) {
 	if replayID == dlv || !strings.Contains(b.text("dl.facts"), "Replay of") {
 		t.Fatalf("replay page of %q: %q", replayID, b.text("dl.facts"))
 	}
-	harness.Eventually(t, "the replay succeeds", func() bool {
-		var d struct {
-			Delivery struct {
-				Status   string
-				ReplayOf string `json:"replay_of"`
-			}
-		}
-		b.p.Call("GET", "/v1/deliveries/"+replayID, nil, &d)
-		return d.Delivery.Status == "succeeded" && d.Delivery.ReplayOf == dlv
-	})
+	if d := b.waitDelivery("the replay succeeds", replayID, "succeeded"); d.ReplayOf != dlv {
+		t.Fatalf("the replay's replay_of is %q, want %q", d.ReplayOf, dlv)
+	}
 	b.shot("delivery-replay")
 	b.open("/console/deliveries/"+dlv, "delivery")
 	b.run("choose the current subscribers", chromedp.SetValue("#replay-target", "current", chromedp.ByQuery))
@@ -245,11 +252,7 @@ func TestConsoleBrowserWebhooks(t *testing.T) {
 		t.Fatalf("POST /v1/events: %d", code)
 	}
 	retry := ev.Deliveries[0].ID
-	harness.Eventually(t, "the first attempt fails", func() bool {
-		var d struct{ Delivery struct{ Status string } }
-		b.p.Call("GET", "/v1/deliveries/"+retry, nil, &d)
-		return d.Delivery.Status == "retrying"
-	})
+	b.waitDelivery("the first attempt fails", retry, "retrying")
 	b.open("/console/deliveries/"+retry, "delivery")
 	if a := b.text(`li[data-attempt="1"]`); !strings.Contains(a, "HTTP 500") {
 		t.Fatalf("failed attempt: %q", a)
@@ -258,11 +261,7 @@ func TestConsoleBrowserWebhooks(t *testing.T) {
 	if n := b.text("p.notice"); n != "Retry requested." {
 		t.Fatalf("after retry: %q", n)
 	}
-	harness.Eventually(t, "the retry succeeds", func() bool {
-		var d struct{ Delivery struct{ Status string } }
-		b.p.Call("GET", "/v1/deliveries/"+retry, nil, &d)
-		return d.Delivery.Status == "succeeded"
-	})
+	b.waitDelivery("the retry succeeds", retry, "succeeded")
 	b.open("/console/deliveries/"+retry, "delivery")
 	if a := b.text(`li[data-attempt="2"]`); !strings.Contains(a, "HTTP 200") {
 		t.Fatalf("retried attempt: %q", a)

@@ -70,12 +70,13 @@ func checkDashboard(t *testing.T, metrics []byte) {
 	// Series names and the labels each carries, from the exposition text.
 	labels := map[string]map[string]bool{}
 	series := regexp.MustCompile(`(?m)^([a-z_:][a-z0-9_:]*)(?:\{([^}]*)\})? `)
+	labelName := regexp.MustCompile(`([a-z_]+)="`)
 	for _, m := range series.FindAllSubmatch(metrics, -1) {
 		name := string(m[1])
 		if labels[name] == nil {
 			labels[name] = map[string]bool{}
 		}
-		for _, kv := range regexp.MustCompile(`([a-z_]+)="`).FindAllSubmatch(m[2], -1) {
+		for _, kv := range labelName.FindAllSubmatch(m[2], -1) {
 			labels[name][string(kv[1])] = true
 		}
 	}

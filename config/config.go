@@ -77,6 +77,9 @@ type Config struct {
 	// workflows behind it (full queue: the sweeper starts the row).
 	DispatchQueue       int `env:"DISPATCH_QUEUE" envDefault:"10000" help:"Committed deliveries an API process holds for their workflow start; beyond it a delivery waits for the sweeper (SWEEP_INTERVAL) and switchboard_dispatch_overflow_total counts it."`
 	DispatchConcurrency int `env:"DISPATCH_CONCURRENCY" envDefault:"16" help:"Workflow starts an API process makes at once; their pace drains the dispatch queue at the rate Temporal sustains."`
+	// Tenant fairness (issue 10); the task queue side needs the server's
+	// matching.enableFairness (set by dev and deploy/temporal).
+	TenantFairness bool `env:"TENANT_FAIRNESS" envDefault:"true" help:"Serve orgs in turn so one org's burst does not delay another's deliveries: the dispatch queue is one lane per org, and delivery workflows carry the org as Temporal fairness key. false: one arrival-order queue."`
 
 	DevTemporalPort        int           `env:"DEV_TEMPORAL_PORT" envDefault:"7233" help:"dev only: gRPC port of the Temporal dev server it starts (on 127.0.0.1)."`
 	DevUIPort              int           `env:"DEV_UI_PORT" envDefault:"8233" help:"dev only: port of that server's Temporal Web UI."`

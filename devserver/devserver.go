@@ -74,6 +74,11 @@ var dynamicConfig = []string{
 	// skipping a round trip through matching. It is off by default on the
 	// server, so it has to be switched on here.
 	"system.enableActivityEagerExecution=true",
+	// Tenant fairness: matching serves the fairness keys of a task queue's
+	// backlog in turn. Delivery workflows carry their org as key (see
+	// service.deliveryStarter.priority), so one org's backlog does not
+	// hold another's tasks behind it. Off by default on the server.
+	"matching.enableFairness=true",
 }
 
 // Options configures Start. Every field has a usable zero value.

@@ -32,6 +32,7 @@ func TestExtraArgs(t *testing.T) {
 		"--dynamic-config-value", "matching.numTaskqueueReadPartitions=1",
 		"--dynamic-config-value", "matching.numTaskqueueWritePartitions=1",
 		"--dynamic-config-value", "system.enableActivityEagerExecution=true",
+		"--dynamic-config-value", "matching.enableFairness=true",
 	}, devserver.ExtraArgs())
 }
 

@@ -39,6 +39,9 @@ type DispatchSettings struct {
 	QueueSize int
 	// Concurrency is how many starts may be in flight at once.
 	Concurrency int
+	// Fair serves each org's queued deliveries in turn (see lanes) rather
+	// than all of them in arrival order.
+	Fair bool
 }
 
 // dispatchJob is one committed delivery waiting for its workflow start.
@@ -57,6 +60,11 @@ type startFunc func(ctx context.Context, d models.Delivery, w models.Webhook) er
 // bounded twice: a fixed-size queue and a fixed number of starters, whose
 // blocking start calls pace the drain to the rate Temporal sustains.
 //
+// Tenant fairness: when Fair, the queue is one lane per org served in turn,
+// so one org's burst does not hold another's deliveries behind it; the
+// starts also carry the org as Temporal fairness key (deliveryStarter), so
+// the task queue serves orgs in turn too once work has left this process.
+//
 // Backpressure: when the queue is full a delivery is not queued, the
 // overflow counter counts it and its row stays pending for the sweeper,
 // which starts it within about two SWEEP_INTERVALs. Ingest never waits for
@@ -72,7 +80,12 @@ type Dispatcher struct {
 	start startFunc
 	log   *slog.Logger
 	set   DispatchSettings
-	queue chan dispatchJob
+
+	// ready holds one token per queued job: a starter takes a token, then
+	// the job whose turn it is from lanes.
+	ready chan struct{}
+	qmu   sync.Mutex // guards lanes
+	lanes *lanes
 
 	mu       sync.RWMutex // closed vs. Enqueue
 	running  bool
@@ -89,7 +102,8 @@ func newDispatcher(start startFunc, set DispatchSettings, log *slog.Logger) *Dis
 	set.Concurrency = max(set.Concurrency, 1)
 	return &Dispatcher{
 		start: start, log: log, set: set,
-		queue:    make(chan dispatchJob, set.QueueSize),
+		ready:    make(chan struct{}, set.QueueSize),
+		lanes:    newLanes(),
 		stopping: make(chan struct{}), abandon: make(chan struct{}),
 	}
 }
@@ -120,14 +134,31 @@ func (q *Dispatcher) Enqueue(d models.Delivery, w models.Webhook, committed time
 		dispatchOverflow.Inc()
 		return false
 	}
-	select {
-	case q.queue <- dispatchJob{d: d, w: w, committed: committed}:
-		dispatchQueueDepth.Inc()
-		return true
-	default:
+	q.qmu.Lock()
+	if q.lanes.len() >= q.set.QueueSize {
+		q.qmu.Unlock()
 		dispatchOverflow.Inc()
 		return false
 	}
+	key := ""
+	if q.set.Fair {
+		key = d.OrgID
+	}
+	q.lanes.push(key, dispatchJob{d: d, w: w, committed: committed})
+	q.qmu.Unlock()
+	dispatchQueueDepth.Inc()
+	// Never blocks: ready has room for QueueSize tokens and there are no
+	// more tokens than queued jobs.
+	q.ready <- struct{}{}
+	return true
+}
+
+// next takes the job whose turn it is; the caller holds a ready token.
+func (q *Dispatcher) next() dispatchJob {
+	q.qmu.Lock()
+	defer q.qmu.Unlock()
+	j, _ := q.lanes.pop()
+	return j
 }
 
 // Stop stops accepting deliveries and drains the queue until ctx ends;
@@ -162,7 +193,8 @@ func (q *Dispatcher) Stop(ctx context.Context) (abandoned int) {
 	// starter is left to take any: what is queued now is abandoned.
 	for {
 		select {
-		case <-q.queue:
+		case <-q.ready:
+			q.next()
 			dispatchQueueDepth.Dec()
 			abandoned++
 		default:
@@ -179,13 +211,13 @@ func (q *Dispatcher) Stop(ctx context.Context) (abandoned int) {
 func (q *Dispatcher) run() {
 	for !q.abandoned() {
 		select {
-		case j := <-q.queue:
-			q.startOne(j)
+		case <-q.ready:
+			q.startOne(q.next())
 		case <-q.stopping:
 			for !q.abandoned() {
 				select {
-				case j := <-q.queue:
-					q.startOne(j)
+				case <-q.ready:
+					q.startOne(q.next())
 				default:
 					return
 				}

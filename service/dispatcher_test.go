@@ -260,3 +260,81 @@ func TestDispatcherRefusesWhenNotRunning(t *testing.T) {
 		t.Fatalf("started: %v", started)
 	}
 }
+
+// A fair dispatcher serves orgs in turn: org B's one delivery, queued
+// behind org A's burst, is the next started after the start in flight; an
+// unfair one starts it last, in arrival order.
+func TestDispatcherServesOrgsInTurn(t *testing.T) {
+	for _, tc := range []struct {
+		fair bool
+		want []string
+	}{
+		{fair: true, want: []string{"a0", "a1", "b0", "a2", "a3", "a4"}},
+		{fair: false, want: []string{"a0", "a1", "a2", "a3", "a4", "b0"}},
+	} {
+		release := make(chan struct{})
+		f := newFakeStarts(func(_ context.Context, id string) error {
+			if id == "a0" {
+				<-release
+			}
+			return nil
+		})
+		q := newDispatcher(f.start, DispatchSettings{QueueSize: 10, Concurrency: 1, Fair: tc.fair},
+			slog.New(slog.DiscardHandler))
+		q.Start(t.Context())
+		enqueue := func(org string, i int) {
+			d := models.Delivery{ID: org + strconv.Itoa(i), OrgID: "org_" + org}
+			if !q.Enqueue(d, models.Webhook{}, time.Now()) {
+				t.Fatalf("%s refused", d.ID)
+			}
+		}
+		enqueue("a", 0)
+		if got := <-f.entered; got != "a0" {
+			t.Fatalf("first start %s, want a0", got)
+		}
+		for i := 1; i < 5; i++ {
+			enqueue("a", i)
+		}
+		enqueue("b", 0)
+		close(release)
+		order := []string{"a0"}
+		for range 5 {
+			order = append(order, <-f.entered)
+		}
+		q.Stop(t.Context())
+		if strings.Join(order, ",") != strings.Join(tc.want, ",") {
+			t.Fatalf("fair=%v: start order %v, want %v", tc.fair, order, tc.want)
+		}
+	}
+}
+
+// The lanes take turns, one job each, and keep each org's own order; an
+// emptied lane is dropped and comes back last when its org sends again.
+func TestLanesRoundRobin(t *testing.T) {
+	l := newLanes()
+	push := func(key string, ids ...string) {
+		for _, id := range ids {
+			l.push(key, dispatchJob{d: models.Delivery{ID: id}})
+		}
+	}
+	push("a", "a1", "a2", "a3")
+	push("b", "b1")
+	push("c", "c1", "c2")
+	var got []string
+	for range 3 {
+		j, _ := l.pop()
+		got = append(got, j.d.ID)
+	}
+	push("b", "b2") // b's lane was emptied: it reopens behind a and c
+	for l.len() > 0 {
+		j, _ := l.pop()
+		got = append(got, j.d.ID)
+	}
+	want := "a1,b1,c1,a2,c2,b2,a3"
+	if strings.Join(got, ",") != want {
+		t.Fatalf("order %v, want %s", got, want)
+	}
+	if _, ok := l.pop(); ok || len(l.byKey) != 0 {
+		t.Fatalf("empty lanes still hold %v", l.byKey)
+	}
+}

@@ -38,6 +38,9 @@ type EventSettings struct {
 type DeliverySettings struct {
 	TaskQueue      string
 	AttemptTimeout time.Duration
+	// FairnessKeys gives delivery workflows the org as Temporal fairness
+	// key, so the task queue serves orgs in turn.
+	FairnessKeys bool
 }
 
 // LookupSettings govern the customer lookup workflow.
@@ -67,11 +70,11 @@ func SettingsFrom(cfg config.Config) Settings {
 	return Settings{
 		URLs:       URLSettings{AllowInsecure: cfg.AllowInsecureURLs, AllowPrefixes: allow},
 		Events:     EventSettings{IdempotencyWindow: cfg.IdempotencyWindow},
-		Deliveries: DeliverySettings{TaskQueue: cfg.TaskQueue, AttemptTimeout: cfg.DeliveryTimeout},
+		Deliveries: DeliverySettings{TaskQueue: cfg.TaskQueue, AttemptTimeout: cfg.DeliveryTimeout, FairnessKeys: cfg.TenantFairness},
 		Lookups:    LookupSettings{TaskQueue: cfg.TaskQueue, AttemptTimeout: cfg.LookupTimeout},
 		Sweeper:    SweeperSettings{Interval: cfg.SweepInterval},
 		Apps:       AppSettings{EgressIPs: egress, Proxy: cfg.OutboundProxy != ""},
-		Dispatch:   DispatchSettings{QueueSize: cfg.DispatchQueue, Concurrency: cfg.DispatchConcurrency},
+		Dispatch:   DispatchSettings{QueueSize: cfg.DispatchQueue, Concurrency: cfg.DispatchConcurrency, Fair: cfg.TenantFairness},
 		Replays:    ReplaySettings{TaskQueue: cfg.TaskQueue, Rate: cfg.ReplayRate, PageSize: cfg.ReplayPage},
 		Chat:       ChatSettings{TaskQueue: cfg.TaskQueue, Idle: cfg.ChatIdle, TurnsPerRun: cfg.ChatTurnsPerRun},
 		Files: FileSettings{MaxBytes: cfg.UploadMaxBytes, MaxPerConversation: cfg.UploadsPerConversation,

@@ -61,6 +61,7 @@ func (s *deliveryStarter) start(ctx context.Context, d models.Delivery, w models
 		// Without it the SDK answers an existing run as if it had started
 		// a new one, and no caller can tell the two apart.
 		WorkflowExecutionErrorWhenAlreadyStarted: true,
+		Priority:                                 s.priority(d.OrgID),
 		TypedSearchAttributes: temporal.NewSearchAttributes(
 			contracts.AttrOrg.ValueSet(d.OrgID), contracts.AttrEndpoint.ValueSet(cmp.Or(d.WebhookID, d.AppID)),
 			contracts.AttrEventType.ValueSet(d.EventType), contracts.AttrStatus.ValueSet(string(models.StatusPending))),
@@ -68,6 +69,17 @@ func (s *deliveryStarter) start(ctx context.Context, d models.Delivery, w models
 		DeliveryID: d.ID, Schedule: schedule, FirstAttempt: firstAttempt, AttemptTimeout: s.set.AttemptTimeout,
 	})
 	return err
+}
+
+// priority is the org as fairness key: the task queue then serves orgs in
+// turn (tasks of a run, its activities included, inherit it), so one org's
+// backlog of workflow and activity tasks does not hold another's behind
+// it. The server ignores the key unless matching.enableFairness is set.
+func (s *deliveryStarter) priority(org string) temporal.Priority {
+	if !s.set.FairnessKeys {
+		return temporal.Priority{}
+	}
+	return temporal.Priority{FairnessKey: org}
 }
 
 // startCommitted starts the workflows of committed pending deliveries
@@ -93,7 +105,7 @@ func (s *deliveryStarter) enqueue(ctx context.Context, w models.Webhook) error {
 	defer cancel()
 	_, err := s.tc.SignalWithStartWorkflow(ctx, contracts.EndpointQueueWorkflowID(w.ID), contracts.SignalQueueWake, nil,
 		client.StartWorkflowOptions{
-			TaskQueue: s.set.TaskQueue, StaticSummary: "delivery queue of " + w.ID,
+			TaskQueue: s.set.TaskQueue, StaticSummary: "delivery queue of " + w.ID, Priority: s.priority(w.OrgID),
 			TypedSearchAttributes: temporal.NewSearchAttributes(contracts.AttrOrg.ValueSet(w.OrgID), contracts.AttrEndpoint.ValueSet(w.ID)),
 		}, contracts.EndpointQueueWorkflow, contracts.EndpointQueueInput{WebhookID: w.ID})
 	return err

@@ -263,7 +263,7 @@ func TestEncryptedSecretsEndToEnd(t *testing.T) {
 // Temporal API what an operator sees: a delivery that exhausts its
 // attempts is a Failed run with the last error, the run has a one-line
 // summary (event type → endpoint host) and each attempt's step says which
-// attempt it was.
+// attempt it was; the run carries its org as fairness key.
 func TestFailedDeliveryReadsLikeTheProductInTheWebUI(t *testing.T) {
 	p := newPlatform(t)
 	r := newReceiver(t, "hmac-sha256-hex", "Switchboard-Signature")
@@ -290,6 +290,10 @@ func TestFailedDeliveryReadsLikeTheProductInTheWebUI(t *testing.T) {
 	host := strings.TrimPrefix(r.URL, "http://")
 	if summary != "contact.created → "+host {
 		t.Fatalf("run summary %q", summary)
+	}
+	// Tenant fairness: the task queue serves the run's tasks by its org.
+	if key := desc.GetWorkflowExecutionInfo().GetPriority().GetFairnessKey(); key != p.OrgID {
+		t.Fatalf("run fairness key %q, want the org %q", key, p.OrgID)
 	}
 	it := tc.GetWorkflowHistory(t.Context(), contracts.DeliveryWorkflowID(id), "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT)
 	closing, err := it.Next()

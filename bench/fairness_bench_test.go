@@ -1,0 +1,127 @@
+package bench
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/switchboardhq/switchboard/internal/harness"
+)
+
+// BenchmarkTenantFairness: org A posts a burst of BENCH_BURST events
+// (default 5000) from 16 clients while org B, on the same platform, posts
+// one event every 50 ms; it reports org B's latency (POST sent to its
+// receiver getting the delivery) while the burst is being delivered, with
+// SWITCHBOARD_TENANT_FAIRNESS off and on, and the ratio of the two p99s.
+func BenchmarkTenantFairness(b *testing.B) {
+	p99 := map[bool]time.Duration{}
+	for _, fair := range []bool{false, true} {
+		name := map[bool]string{false: "fairness=off", true: "fairness=on"}[fair]
+		b.Run(name, func(b *testing.B) {
+			cfg := harness.Config(b, temporalServer)
+			cfg.TenantFairness = fair
+			p := harness.New(b, cfg)
+			for range b.N {
+				r := runTenantBurst(b, p, envInt("BENCH_BURST", 5000))
+				report(b, "orgB_", r.orgB)
+				b.ReportMetric(r.burstRate, "orgA_deliveries/s")
+				_, _, p99[fair] = percentiles(r.orgB)
+			}
+		})
+	}
+	if p99[true] > 0 {
+		b.Logf("org B p99 during org A's burst: %.1f ms without fairness, %.1f ms with (%.1fx)",
+			ms(p99[false]), ms(p99[true]), float64(p99[false])/float64(p99[true]))
+	}
+}
+
+type tenantBurst struct {
+	orgB      []time.Duration
+	burstRate float64
+}
+
+// runTenantBurst runs one burst of n org A events with org B's trickle
+// alongside, until every org A delivery arrived.
+func runTenantBurst(b *testing.B, p *harness.Platform, n int) tenantBurst {
+	org, err := p.App.Services.Orgs.CreateOrg(b.Context(), "bench-org-b")
+	if err != nil {
+		b.Fatal(err)
+	}
+	keyB := org.SecretKey
+	arrA := &arrivals{at: map[string]time.Time{}, done: make(chan struct{}), want: n}
+	arrB := &arrivals{at: map[string]time.Time{}, done: make(chan struct{}), want: -1}
+	for key, arr := range map[string]*arrivals{p.Key: arrA, keyB: arrB} {
+		rcv := httptest.NewServer(arr)
+		b.Cleanup(rcv.Close)
+		var wh struct{ ID string }
+		if code := p.CallWith(key, "POST", "/v1/webhooks", map[string]any{"url": rcv.URL, "event_types": []string{"contact.created"}}, &wh); code != http.StatusCreated {
+			b.Fatalf("create webhook: %d", code)
+		}
+	}
+	body := map[string]any{"type": "contact.created", "data": map[string]any{"contact": map[string]any{"id": "c"}}}
+	post := func(key string) (string, time.Time) {
+		var ev struct{ ID string }
+		sent := time.Now()
+		if code := p.CallWith(key, "POST", "/v1/events", body, &ev); code != http.StatusAccepted {
+			b.Errorf("post event: %d", code)
+		}
+		return ev.ID, sent
+	}
+
+	// Org B's trickle runs from before the burst until its last delivery.
+	sentB := map[string]time.Time{}
+	stopB := make(chan struct{})
+	var trickle sync.WaitGroup
+	trickle.Go(func() {
+		tick := time.NewTicker(50 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-stopB:
+				return
+			case <-tick.C:
+				id, sent := post(keyB)
+				sentB[id] = sent
+			}
+		}
+	})
+
+	start := time.Now()
+	jobs := make(chan struct{})
+	var clients sync.WaitGroup
+	for range 16 {
+		clients.Go(func() {
+			for range jobs {
+				post(p.Key)
+			}
+		})
+	}
+	for range n {
+		jobs <- struct{}{}
+	}
+	close(jobs)
+	clients.Wait()
+	select {
+	case <-arrA.done:
+	case <-time.After(10 * time.Minute):
+		b.Fatalf("only %d of %d org A deliveries arrived", len(arrA.at), n)
+	}
+	burst := time.Since(start)
+	close(stopB)
+	trickle.Wait()
+	harness.Eventually(b, "org B's deliveries", func() bool {
+		arrB.mu.Lock()
+		defer arrB.mu.Unlock()
+		return len(arrB.at) >= len(sentB)
+	})
+
+	arrB.mu.Lock()
+	defer arrB.mu.Unlock()
+	lat := make([]time.Duration, 0, len(sentB))
+	for id, sent := range sentB {
+		lat = append(lat, arrB.at[id].Sub(sent))
+	}
+	return tenantBurst{orgB: lat, burstRate: float64(n) / burst.Seconds()}
+}

@@ -1,8 +1,6 @@
 package bench
 
 import (
-	"net/http"
-	"net/http/httptest"
 	"sync"
 	"testing"
 	"time"
@@ -50,43 +48,10 @@ func runTenantBurst(b *testing.B, p *harness.Platform, n int) tenantBurst {
 		b.Fatal(err)
 	}
 	keyB := org.SecretKey
-	arrA := &arrivals{at: map[string]time.Time{}, done: make(chan struct{}), want: n}
-	arrB := &arrivals{at: map[string]time.Time{}, done: make(chan struct{}), want: -1}
-	for key, arr := range map[string]*arrivals{p.Key: arrA, keyB: arrB} {
-		rcv := httptest.NewServer(arr)
-		b.Cleanup(rcv.Close)
-		var wh struct{ ID string }
-		if code := p.CallWith(key, "POST", "/v1/webhooks", map[string]any{"url": rcv.URL, "event_types": []string{"contact.created"}}, &wh); code != http.StatusCreated {
-			b.Fatalf("create webhook: %d", code)
-		}
-	}
-	body := map[string]any{"type": "contact.created", "data": map[string]any{"contact": map[string]any{"id": "c"}}}
-	post := func(key string) (string, time.Time) {
-		var ev struct{ ID string }
-		sent := time.Now()
-		if code := p.CallWith(key, "POST", "/v1/events", body, &ev); code != http.StatusAccepted {
-			b.Errorf("post event: %d", code)
-		}
-		return ev.ID, sent
-	}
-
+	arrA, _ := subscribe(b, p, p.Key, "contact.created", n)
+	arrB, _ := subscribe(b, p, keyB, "contact.created", -1)
 	// Org B's trickle runs from before the burst until its last delivery.
-	sentB := map[string]time.Time{}
-	stopB := make(chan struct{})
-	var trickle sync.WaitGroup
-	trickle.Go(func() {
-		tick := time.NewTicker(50 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			select {
-			case <-stopB:
-				return
-			case <-tick.C:
-				id, sent := post(keyB)
-				sentB[id] = sent
-			}
-		}
-	})
+	live := startTrickle(b, p, keyB, 50*time.Millisecond)
 
 	start := time.Now()
 	jobs := make(chan struct{})
@@ -94,7 +59,7 @@ func runTenantBurst(b *testing.B, p *harness.Platform, n int) tenantBurst {
 	for range 16 {
 		clients.Go(func() {
 			for range jobs {
-				post(p.Key)
+				postEvent(b, p, p.Key)
 			}
 		})
 	}
@@ -109,19 +74,5 @@ func runTenantBurst(b *testing.B, p *harness.Platform, n int) tenantBurst {
 		b.Fatalf("only %d of %d org A deliveries arrived", len(arrA.at), n)
 	}
 	burst := time.Since(start)
-	close(stopB)
-	trickle.Wait()
-	harness.Eventually(b, "org B's deliveries", func() bool {
-		arrB.mu.Lock()
-		defer arrB.mu.Unlock()
-		return len(arrB.at) >= len(sentB)
-	})
-
-	arrB.mu.Lock()
-	defer arrB.mu.Unlock()
-	lat := make([]time.Duration, 0, len(sentB))
-	for id, sent := range sentB {
-		lat = append(lat, arrB.at[id].Sub(sent))
-	}
-	return tenantBurst{orgB: lat, burstRate: float64(n) / burst.Seconds()}
+	return tenantBurst{orgB: live.latencies(b, arrB), burstRate: float64(n) / burst.Seconds()}
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchboardhq/switchboard/config"
 	"github.com/switchboardhq/switchboard/internal/harness"
 )
 
@@ -43,22 +44,54 @@ func (a *arrivals) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // sustained deliveries/s, the latency from POST /v1/events returning to
 // the receiver getting the request, and how long POST /v1/events took to
 // answer during the burst (ingest_*) with the rate it accepted events at.
+//
+// Around the burst it runs the Temporal floor (floor_test.go) with the
+// same size and clients, before and after (so a drift of the host shows as
+// a difference of the two), and prints the burst's rate and Temporal
+// CPU per delivery as ratios to the floors' mean; CPU-seconds per 1,000
+// deliveries are reported per process (cpu_test.go).
 func BenchmarkDeliveries(b *testing.B) {
 	cfg := harness.Config(b, temporalServer)
 	p := harness.New(b, cfg)
+	n, clients := envInt("BENCH_EVENTS", 2000), envInt("BENCH_CONCURRENCY", 16)
 	for range b.N {
-		burst := runEvents(b, p, envInt("BENCH_EVENTS", 2000), envInt("BENCH_CONCURRENCY", 16), 0)
+		floorBefore, floorCPUBefore := measuredFloor(b, cfg, n, clients)
+		c0 := readCPU(b)
+		burst := runEvents(b, p, n, clients, 0)
+		used := readCPU(b).since(c0)
+		floorAfter, floorCPUAfter := measuredFloor(b, cfg, n, clients)
+
 		b.ReportMetric(burst.rate, "deliveries/s")
 		report(b, "burst_", burst.latencies)
 		b.ReportMetric(burst.acceptRate, "accepted/s")
 		report(b, "burst_ingest_", burst.answers)
 		report(b, "burst_e2e_", burst.endToEnd)
+		used.reportPer1k(b, "burst_", n)
+
+		floor := (floorBefore + floorAfter) / 2
+		floorCPU := (floorCPUBefore + floorCPUAfter) / 2
+		b.ReportMetric(floor, "floor_workflows/s")
+		b.ReportMetric(burst.rate/floor, "rate_vs_floor")
+		b.ReportMetric(used.temporal.Seconds()/floorCPU.Seconds(), "temporal_cpu_vs_floor")
+		b.Logf("floor %.1f then %.1f workflows/s (temporal %.2f, %.2f CPU-s/1k); deliveries %.1f/s = %.2fx the floor, temporal CPU per delivery %.2fx the floor's",
+			floorBefore, floorAfter, per1k(floorCPUBefore, n), per1k(floorCPUAfter, n), burst.rate, burst.rate/floor, used.temporal.Seconds()/floorCPU.Seconds())
+
 		light := runEvents(b, p, envInt("BENCH_LIGHT", 200), 1, 20*time.Millisecond)
 		report(b, "light_", light.latencies)
 		report(b, "light_ingest_", light.answers)
 		report(b, "light_e2e_", light.endToEnd)
 	}
 }
+
+// measuredFloor runs the floor and returns its rate and the Temporal
+// server's CPU for it.
+func measuredFloor(b *testing.B, cfg config.Config, n, clients int) (float64, time.Duration) {
+	c0 := readCPU(b)
+	rate := runFloor(b, cfg, n, clients)
+	return rate, readCPU(b).since(c0).temporal
+}
+
+func per1k(d time.Duration, n int) float64 { return d.Seconds() * 1000 / float64(n) }
 
 type runResult struct {
 	rate      float64

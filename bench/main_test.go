@@ -4,13 +4,17 @@
 //
 //	make bench   (or: go test -run '^$' -bench . -benchtime 1x ./bench/)
 //
-// Figures are printed with b.ReportMetric and b.Log; they depend on the
-// machine, so the README records them with the machine noted.
+// The Temporal server is file-backed as `make dev` runs it
+// (BENCH_TEMPORAL=memory: in memory). Figures are printed with
+// b.ReportMetric and b.Log; they depend on the machine, so the README
+// records them with the machine noted.
 package bench
 
 import (
 	"flag"
+	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"testing"
@@ -29,7 +33,23 @@ func TestMain(m *testing.M) {
 		// A plain `go test ./...` runs no benchmark here: skip the server.
 		os.Exit(m.Run())
 	}
-	harness.RunWithTemporal(m, "bench", func(s *testsuite.DevServer) { temporalServer = s })
+	// The server users run (`make dev`): file-backed, unless
+	// BENCH_TEMPORAL=memory asks for the in-memory one.
+	dbFile := ""
+	if os.Getenv("BENCH_TEMPORAL") != "memory" {
+		dir, err := os.MkdirTemp("", "switchboard-bench-")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		dbFile = filepath.Join(dir, "temporal.db")
+	}
+	fmt.Fprintf(os.Stderr, "bench: Temporal dev server %s\n", map[bool]string{true: "in memory (BENCH_TEMPORAL=memory)", false: "file-backed at " + dbFile}[dbFile == ""])
+	code := harness.RunWithTemporalFile(m, "bench", dbFile, func(s *testsuite.DevServer) { temporalServer = s })
+	if dbFile != "" {
+		_ = os.RemoveAll(filepath.Dir(dbFile))
+	}
+	os.Exit(code)
 }
 
 // envInt reads a size knob such as BENCH_EVENTS.

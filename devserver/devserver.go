@@ -192,6 +192,17 @@ func typeShorthand(t enumspb.IndexedValueType) string {
 	return t.String()
 }
 
+// SQLiteFileArgs are the flags a file-backed dev server runs with. WAL
+// lets the server's readers (visibility queries, the UI) proceed while a
+// writer commits, and synchronous=NORMAL only fsyncs at checkpoints
+// instead of on every commit. Together they make the file-backed server
+// nearly as fast as the in-memory one; a power cut can lose the last few
+// transactions but cannot corrupt the file, which is the right trade for a
+// development database.
+func SQLiteFileArgs() []string {
+	return []string{"--sqlite-pragma", "journal_mode=WAL", "--sqlite-pragma", "synchronous=NORMAL"}
+}
+
 // args returns the full command line (without the binary) for o, which must
 // already have its defaults applied.
 func (o Options) args() []string {
@@ -208,18 +219,8 @@ func (o Options) args() []string {
 		args = append(args, "--headless")
 	}
 	if o.DBFile != "" {
-		args = append(args,
-			"--db-filename", o.DBFile,
-			// WAL lets the server's readers (visibility queries, the UI)
-			// proceed while a writer commits, and synchronous=NORMAL only
-			// fsyncs at checkpoints instead of on every commit. Together
-			// they make the file-backed server nearly as fast as the
-			// in-memory one; a power cut can lose the last few
-			// transactions but cannot corrupt the file, which is the right
-			// trade for a development database.
-			"--sqlite-pragma", "journal_mode=WAL",
-			"--sqlite-pragma", "synchronous=NORMAL",
-		)
+		args = append(args, "--db-filename", o.DBFile)
+		args = append(args, SQLiteFileArgs()...)
 	}
 	return append(args, ExtraArgs()...)
 }

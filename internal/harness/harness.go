@@ -168,15 +168,22 @@ func (p *Platform) T() testing.TB { return p.t }
 // m.Run, and exits with m.Run's code. Failing to start the server fails the
 // run: integration tests never skip.
 func RunWithTemporal(m *testing.M, label string, use func(*testsuite.DevServer)) {
+	os.Exit(RunWithTemporalFile(m, label, "", use))
+}
+
+// RunWithTemporalFile is RunWithTemporal with the server's state in the
+// SQLite file dbFile ("" keeps it in memory); it returns the exit code
+// instead of exiting, so the caller can remove the file first.
+func RunWithTemporalFile(m *testing.M, label, dbFile string, use func(*testsuite.DevServer)) int {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	srv, err := testenv.StartTemporal(ctx)
+	srv, err := testenv.StartTemporalFile(ctx, dbFile)
 	cancel()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "%s: cannot start the Temporal dev server: %v\n", label, err)
-		os.Exit(1)
+		return 1
 	}
 	use(srv)
 	code := m.Run()
 	_ = srv.Stop()
-	os.Exit(code)
+	return code
 }

@@ -82,6 +82,13 @@ func TemporalBinary() string {
 // machines may have no internet access, and the version must match the one
 // the Makefile pins.
 func StartTemporal(ctx context.Context) (*testsuite.DevServer, error) {
+	return StartTemporalFile(ctx, "")
+}
+
+// StartTemporalFile is StartTemporal with the server's state in the SQLite
+// file dbFile, with the flags `switchboard dev` uses for its file (""
+// keeps it in memory): benchmarks measure the server users run.
+func StartTemporalFile(ctx context.Context, dbFile string) (*testsuite.DevServer, error) {
 	bin := TemporalBinary()
 	if _, err := os.Stat(bin); err != nil {
 		return nil, fmt.Errorf("testenv: Temporal CLI missing at %s: run `make test` (it installs bin/temporal): %w", bin, err)
@@ -89,6 +96,10 @@ func StartTemporal(ctx context.Context) (*testsuite.DevServer, error) {
 	port, err := devserver.FreePort()
 	if err != nil {
 		return nil, fmt.Errorf("testenv: %w", err)
+	}
+	extra := devserver.ExtraArgs()
+	if dbFile != "" {
+		extra = append(extra, devserver.SQLiteFileArgs()...)
 	}
 	srv, err := testsuite.StartDevServer(ctx, testsuite.DevServerOptions{
 		ExistingPath: bin,
@@ -101,8 +112,9 @@ func StartTemporal(ctx context.Context) (*testsuite.DevServer, error) {
 		},
 		// Headless (EnableUI false): nobody looks at a test server's UI, and
 		// skipping it saves memory and start-up time on small CI machines.
-		LogLevel:  "error",
-		ExtraArgs: devserver.ExtraArgs(),
+		LogLevel:   "error",
+		ExtraArgs:  extra,
+		DBFilename: dbFile,
 		// stdout only carries the CLI's "Server: … UI: …" banner.
 		Stdout: io.Discard,
 		Stderr: os.Stderr,

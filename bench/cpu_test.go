@@ -1,0 +1,77 @@
+package bench
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// cpu is the CPU time (user + system) used so far by the processes a run
+// involves, read from /proc (Linux). bench is this process: Switchboard's
+// API and worker, and also the load generator and the receivers. postgres
+// sums every postgres process on the machine, so it is only meaningful on
+// a machine where nothing else uses the database.
+type cpu struct{ bench, temporal, postgres time.Duration }
+
+// clockTick is USER_HZ, 100 on every Linux this runs on.
+const clockTick = 10 * time.Millisecond
+
+func readCPU(b *testing.B) cpu {
+	var out cpu
+	out.bench = procCPU(b, "self")
+	port := temporalServer.FrontendHostPort()
+	port = port[strings.LastIndexByte(port, ':')+1:]
+	dirs, _ := filepath.Glob("/proc/[0-9]*")
+	for _, dir := range dirs {
+		pid := filepath.Base(dir)
+		comm, err := os.ReadFile(filepath.Join(dir, "comm"))
+		if err != nil {
+			continue // the process ended
+		}
+		switch strings.TrimSpace(string(comm)) {
+		case "postgres":
+			out.postgres += procCPU(b, pid)
+		case "temporal":
+			cmd, _ := os.ReadFile(filepath.Join(dir, "cmdline"))
+			if bytes.Contains(cmd, []byte("start-dev")) && bytes.Contains(cmd, []byte("\x00--port\x00"+port+"\x00")) {
+				out.temporal += procCPU(b, pid)
+			}
+		}
+	}
+	return out
+}
+
+// procCPU reads utime + stime of one process (0 if it has ended).
+func procCPU(b *testing.B, pid string) time.Duration {
+	raw, err := os.ReadFile("/proc/" + pid + "/stat")
+	if err != nil {
+		return 0
+	}
+	// Fields after "(comm) ": state is the first, utime the 12th, stime the 13th.
+	rest := raw[bytes.LastIndexByte(raw, ')')+2:]
+	f := strings.Fields(string(rest))
+	if len(f) < 13 {
+		b.Fatalf("/proc/%s/stat: %q", pid, raw)
+	}
+	u, _ := strconv.ParseInt(f[11], 10, 64)
+	s, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(u+s) * clockTick
+}
+
+// since is the CPU used from c0 to c.
+func (c cpu) since(c0 cpu) cpu {
+	return cpu{bench: c.bench - c0.bench, temporal: c.temporal - c0.temporal, postgres: c.postgres - c0.postgres}
+}
+
+// reportPer1k reports CPU-seconds per 1,000 deliveries for each process.
+func (c cpu) reportPer1k(b *testing.B, prefix string, n int) {
+	per := func(d time.Duration) float64 { return per1k(d, n) }
+	b.ReportMetric(per(c.bench), prefix+"cpu_s/1k_bench_process")
+	b.ReportMetric(per(c.temporal), prefix+"cpu_s/1k_temporal")
+	b.ReportMetric(per(c.postgres), prefix+"cpu_s/1k_postgres")
+	b.Logf("%sCPU-seconds per 1,000: bench process %.2f, temporal %.2f, postgres %.2f", prefix, per(c.bench), per(c.temporal), per(c.postgres))
+}

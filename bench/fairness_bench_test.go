@@ -25,6 +25,7 @@ func BenchmarkTenantFairness(b *testing.B) {
 				r := runTenantBurst(b, p, envInt("BENCH_BURST", 5000))
 				report(b, "orgB_", r.orgB)
 				b.ReportMetric(r.burstRate, "orgA_deliveries/s")
+				b.ReportMetric(r.totalRate, "total_deliveries/s")
 				_, _, p99[fair] = percentiles(r.orgB)
 			}
 		})
@@ -38,6 +39,9 @@ func BenchmarkTenantFairness(b *testing.B) {
 type tenantBurst struct {
 	orgB      []time.Duration
 	burstRate float64
+	// totalRate counts both orgs' deliveries that arrived during the burst:
+	// fairness moves org B's share forward, it does not cost throughput.
+	totalRate float64
 }
 
 // runTenantBurst runs one burst of n org A events with org B's trickle
@@ -73,6 +77,14 @@ func runTenantBurst(b *testing.B, p *harness.Platform, n int) tenantBurst {
 	case <-time.After(10 * time.Minute):
 		b.Fatalf("only %d of %d org A deliveries arrived", len(arrA.at), n)
 	}
-	burst := time.Since(start)
-	return tenantBurst{orgB: live.latencies(b, arrB), burstRate: float64(n) / burst.Seconds()}
+	end := time.Now()
+	burst := end.Sub(start)
+	orgB := live.latencies(b, arrB)
+	both := n
+	for _, at := range arrB.at { // latencies is done with arrB: no more writers
+		if !at.After(end) {
+			both++
+		}
+	}
+	return tenantBurst{orgB: orgB, burstRate: float64(n) / burst.Seconds(), totalRate: float64(both) / burst.Seconds()}
 }

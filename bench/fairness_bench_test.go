@@ -81,10 +81,12 @@ func runTenantBurst(b *testing.B, p *harness.Platform, n int) tenantBurst {
 	burst := end.Sub(start)
 	orgB := live.latencies(b, arrB)
 	both := n
-	for _, at := range arrB.at { // latencies is done with arrB: no more writers
+	arrB.mu.Lock()
+	for _, at := range arrB.at {
 		if !at.After(end) {
 			both++
 		}
 	}
+	arrB.mu.Unlock()
 	return tenantBurst{orgB: orgB, burstRate: float64(n) / burst.Seconds(), totalRate: float64(both) / burst.Seconds()}
 }

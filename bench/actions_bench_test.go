@@ -86,24 +86,12 @@ func burst(b *testing.B, p *harness.Platform, n, clients int, setup func(rcv str
 	defer rcv.Close()
 	route, teardown := setup(rcv.URL)
 	defer teardown()
-	jobs := make(chan int)
-	var wg sync.WaitGroup
 	start := time.Now()
-	for range clients {
-		wg.Go(func() {
-			for range jobs {
-				if code := p.Call("POST", route, body, nil); code != http.StatusAccepted {
-					b.Errorf("POST %s: %d", route, code)
-					return
-				}
-			}
-		})
-	}
-	for i := range n {
-		jobs <- i
-	}
-	close(jobs)
-	wg.Wait()
+	fanOut(n, clients, func(int) {
+		if code := p.Call("POST", route, body, nil); code != http.StatusAccepted {
+			b.Errorf("POST %s: %d", route, code)
+		}
+	})
 	select {
 	case <-arr.done:
 	case <-time.After(10 * time.Minute):

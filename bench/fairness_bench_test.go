@@ -1,7 +1,6 @@
 package bench
 
 import (
-	"sync"
 	"testing"
 	"time"
 
@@ -58,20 +57,7 @@ func runTenantBurst(b *testing.B, p *harness.Platform, n int) tenantBurst {
 	live := startTrickle(b, p, keyB, 50*time.Millisecond)
 
 	start := time.Now()
-	jobs := make(chan struct{})
-	var clients sync.WaitGroup
-	for range 16 {
-		clients.Go(func() {
-			for range jobs {
-				postEvent(b, p, p.Key)
-			}
-		})
-	}
-	for range n {
-		jobs <- struct{}{}
-	}
-	close(jobs)
-	clients.Wait()
+	fanOut(n, 16, func(int) { postEvent(b, p, p.Key) })
 	select {
 	case <-arrA.done:
 	case <-time.After(10 * time.Minute):

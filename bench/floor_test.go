@@ -70,26 +70,15 @@ func runFloor(b *testing.B, cfg config.Config, n, clients int) float64 {
 	}
 	defer w.Stop()
 
-	jobs := make(chan int)
-	var wg sync.WaitGroup
 	start := time.Now()
-	for range clients {
-		wg.Go(func() {
-			for i := range jobs {
-				_, err := c.ExecuteWorkflow(b.Context(), client.StartWorkflowOptions{
-					ID: queue + "-" + strconv.Itoa(i), TaskQueue: queue, EnableEagerStart: true,
-				}, "floor")
-				if err != nil {
-					b.Error(err)
-				}
-			}
-		})
-	}
-	for i := range n {
-		jobs <- i
-	}
-	close(jobs)
-	wg.Wait()
+	fanOut(n, clients, func(i int) {
+		_, err := c.ExecuteWorkflow(b.Context(), client.StartWorkflowOptions{
+			ID: queue + "-" + strconv.Itoa(i), TaskQueue: queue, EnableEagerStart: true,
+		}, "floor")
+		if err != nil {
+			b.Error(err)
+		}
+	})
 	select {
 	case <-f.done:
 	case <-time.After(10 * time.Minute):

@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -50,6 +51,25 @@ func TestMain(m *testing.M) {
 		_ = os.RemoveAll(filepath.Dir(dbFile))
 	}
 	os.Exit(code)
+}
+
+// fanOut calls do(0) … do(n-1) from clients goroutines and returns when
+// all calls have returned.
+func fanOut(n, clients int, do func(i int)) {
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	for range clients {
+		wg.Go(func() {
+			for i := range jobs {
+				do(i)
+			}
+		})
+	}
+	for i := range n {
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
 }
 
 // envInt reads a size knob such as BENCH_EVENTS.

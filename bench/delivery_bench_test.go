@@ -87,7 +87,7 @@ func BenchmarkDeliveries(b *testing.B) {
 // server's CPU for it.
 func measuredFloor(b *testing.B, cfg config.Config, n, clients int) (float64, time.Duration) {
 	c0 := readCPU(b)
-	rate := runFloor(b, cfg, n, clients)
+	rate := runFloor(b, cfg, n, clients, floorExtras{})
 	return rate, readCPU(b).since(c0).temporal
 }
 

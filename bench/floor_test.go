@@ -9,13 +9,17 @@ import (
 	"testing"
 	"time"
 
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/temporal"
 	sdkworker "go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/switchboardhq/switchboard/config"
+	"github.com/switchboardhq/switchboard/contracts"
+	"github.com/switchboardhq/switchboard/internal/harness"
 )
 
 // The floor of "one workflow per delivery": an eagerly started workflow
@@ -41,14 +45,32 @@ func (f *floorCounter) activity(context.Context) error {
 	return nil
 }
 
-func floorWorkflow(ctx workflow.Context) error {
-	ctx = workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{StartToCloseTimeout: 5 * time.Second})
-	return workflow.ExecuteLocalActivity(ctx, "floor.noop").Get(ctx, nil)
+// floorExtras are the pieces of a delivery workflow's history beyond the
+// floor, each added on request so BenchmarkFloorAnatomy can price them.
+type floorExtras struct {
+	Attrs   bool // four keyword search attributes and a summary at start
+	Version bool // a GetVersion marker (with its TemporalChangeVersion upsert)
+	Upsert  bool // one search-attribute upsert before completing
 }
 
-// runFloor starts n floor workflows from clients starters, as fast as they
-// go, and returns the rate their activities ran at.
-func runFloor(b *testing.B, cfg config.Config, n, clients int) float64 {
+func floorWorkflow(ctx workflow.Context, x floorExtras) error {
+	if x.Version {
+		workflow.GetVersion(ctx, "floor-change", workflow.DefaultVersion, 1)
+	}
+	ctx = workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{StartToCloseTimeout: 5 * time.Second})
+	if err := workflow.ExecuteLocalActivity(ctx, "floor.noop").Get(ctx, nil); err != nil {
+		return err
+	}
+	if x.Upsert {
+		return workflow.UpsertTypedSearchAttributes(ctx, contracts.AttrStatus.ValueSet("succeeded"))
+	}
+	return nil
+}
+
+// runFloor starts n floor workflows (with extras x) from clients
+// starters, as fast as they go, and returns the rate their activities ran
+// at.
+func runFloor(b *testing.B, cfg config.Config, n, clients int, x floorExtras) float64 {
 	c, err := client.Dial(client.Options{HostPort: temporalServer.FrontendHostPort(), Namespace: cfg.TemporalNamespace, Logger: sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler))})
 	if err != nil {
 		b.Fatal(err)
@@ -72,9 +94,14 @@ func runFloor(b *testing.B, cfg config.Config, n, clients int) float64 {
 
 	start := time.Now()
 	fanOut(n, clients, func(i int) {
-		_, err := c.ExecuteWorkflow(b.Context(), client.StartWorkflowOptions{
-			ID: queue + "-" + strconv.Itoa(i), TaskQueue: queue, EnableEagerStart: true,
-		}, "floor")
+		opts := client.StartWorkflowOptions{ID: queue + "-" + strconv.Itoa(i), TaskQueue: queue, EnableEagerStart: true}
+		if x.Attrs {
+			opts.StaticSummary = "contact.created → 127.0.0.1"
+			opts.TypedSearchAttributes = temporal.NewSearchAttributes(
+				contracts.AttrOrg.ValueSet("org_bench"), contracts.AttrEndpoint.ValueSet("wh_bench"),
+				contracts.AttrEventType.ValueSet("contact.created"), contracts.AttrStatus.ValueSet("pending"))
+		}
+		_, err := c.ExecuteWorkflow(b.Context(), opts, "floor", x)
 		if err != nil {
 			b.Error(err)
 		}
@@ -84,5 +111,45 @@ func runFloor(b *testing.B, cfg config.Config, n, clients int) float64 {
 	case <-time.After(10 * time.Minute):
 		b.Fatalf("only %d of %d floor workflows ran", f.n.Load(), n)
 	}
-	return float64(n) / time.Unix(0, f.last.Load()).Sub(start).Seconds()
+	rate := float64(n) / time.Unix(0, f.last.Load()).Sub(start).Seconds()
+	// The rate ends at the last activity; the worker stays until every run
+	// has completed, so no workflow task is cut off (and the CPU measured
+	// around runFloor covers the whole workflows).
+	harness.Eventually(b, "the floor workflows to complete", func() bool {
+		res, err := c.CountWorkflow(b.Context(), &workflowservice.CountWorkflowExecutionsRequest{
+			Query: "TaskQueue = '" + queue + "' AND ExecutionStatus = 'Running'"})
+		return err == nil && res.GetCount() == 0
+	})
+	return rate
+}
+
+// BenchmarkFloorAnatomy prices what a delivery workflow's history adds to
+// the floor: BENCH_FLOOR workflows (default 1500) from 16 clients for the
+// plain floor, each extra alone and all of them, in two rounds (so host
+// drift shows), reporting the Temporal server's CPU-seconds per 1,000
+// workflows and the rate of each.
+func BenchmarkFloorAnatomy(b *testing.B) {
+	cfg := harness.Config(b, temporalServer)
+	n := envInt("BENCH_FLOOR", 1500)
+	variants := []struct {
+		name string
+		x    floorExtras
+	}{
+		{"plain", floorExtras{}},
+		{"attrs", floorExtras{Attrs: true}},
+		{"version", floorExtras{Version: true}},
+		{"upsert", floorExtras{Upsert: true}},
+		{"all", floorExtras{Attrs: true, Version: true, Upsert: true}},
+	}
+	for range b.N {
+		for round := range 2 {
+			for _, v := range variants {
+				c0 := readCPU(b)
+				rate := runFloor(b, cfg, n, 16, v.x)
+				used := readCPU(b).since(c0)
+				b.ReportMetric(per1k(used.temporal, n), v.name+"_r"+strconv.Itoa(round)+"_temporal_cpu_s/1k")
+				b.Logf("round %d %-8s %6.1f workflows/s, temporal %.2f CPU-s/1k", round, v.name, rate, per1k(used.temporal, n))
+			}
+		}
+	}
 }

@@ -30,8 +30,9 @@ func Delivery(ctx workflow.Context, in contracts.DeliveryWorkflowInput) (contrac
 	timeout := cmp.Or(in.AttemptTimeout, contracts.DefaultDeliveryTimeout)
 	retryNow := workflow.GetSignalChannel(ctx, contracts.SignalRetryNow)
 	// Runs recorded before versionCorrectness keep their old command
-	// sequence on replay; see the constants.
-	v := workflow.GetVersion(ctx, changeCorrectness, workflow.DefaultVersion, versionCorrectness)
+	// sequence on replay; see the constants. Asked only on the paths that
+	// depend on it (see lazyVersion).
+	v := &lazyVersion{ctx: ctx}
 	for i := range total {
 		final := i == total-1
 		attempt := contracts.DeliverActivityInput{DeliveryID: in.DeliveryID, Attempt: first + i, Final: final, Timeout: timeout}
@@ -78,7 +79,7 @@ func Delivery(ctx workflow.Context, in contracts.DeliveryWorkflowInput) (contrac
 		// The run's current details in the Web UI say what it waits for.
 		workflow.SetCurrentDetails(ctx, fmt.Sprintf("attempt %d/%d failed: %s. Retrying in %s, at %s (POST /v1/deliveries/%s/retry skips the wait).",
 			first+i, first+total-1, failureText(err), delay, workflow.Now(ctx).Add(delay).UTC().Format(time.RFC3339), in.DeliveryID))
-		if v >= versionCorrectness {
+		if v.get() >= versionCorrectness {
 			// A retry-now that arrived during the attempt asked to skip a
 			// wait that had not begun; it must not skip this one.
 			for retryNow.ReceiveAsync(nil) {
@@ -139,6 +140,29 @@ func recordUnrecorded(ctx workflow.Context, err error) error {
 	return workflow.ExecuteActivity(bookkeepingCtx(ctx), a.RecordDelivery, out).Get(ctx, &res)
 }
 
+// lazyVersion asks workflow.GetVersion for changeCorrectness the first
+// time a path that depends on it needs it. A delivery whose first attempt
+// succeeds (most of them) never does, so its run records no version
+// marker and no TemporalChangeVersion upsert: BenchmarkFloorAnatomy priced
+// those at about 15 % of the Temporal server's CPU per delivery. Runs that
+// asked at their start (before this) replay unchanged: the SDK applies a
+// run's version markers before the code of their workflow task runs, and
+// does not match them against commands, so asking later finds the
+// recorded version.
+type lazyVersion struct {
+	ctx   workflow.Context
+	v     workflow.Version
+	asked bool
+}
+
+func (l *lazyVersion) get() workflow.Version {
+	if !l.asked {
+		l.v = workflow.GetVersion(l.ctx, changeCorrectness, workflow.DefaultVersion, versionCorrectness)
+		l.asked = true
+	}
+	return l.v
+}
+
 // Workflow versions of Delivery (workflow.GetVersion).
 const (
 	changeCorrectness = "delivery-correctness"
@@ -154,9 +178,9 @@ const (
 // fails (a non-retryable error), the run fails with that error so the
 // mismatch shows in the Web UI and the log instead of a delivery left
 // "retrying" in the database under a run that claims to be done.
-func markDelivery(ctx workflow.Context, v workflow.Version, deliveryID string, status models.DeliveryStatus) error {
+func markDelivery(ctx workflow.Context, v *lazyVersion, deliveryID string, status models.DeliveryStatus) error {
 	err := workflow.ExecuteActivity(bookkeepingCtx(ctx), a.MarkDelivery, contracts.MarkDeliveryActivityInput{DeliveryID: deliveryID, Status: string(status)}).Get(ctx, nil)
-	if err == nil || v < versionCorrectness {
+	if err == nil || v.get() < versionCorrectness {
 		return nil // runs recorded before the version ignored the error
 	}
 	workflow.GetLogger(ctx).Error("could not store the delivery's final status", "delivery", deliveryID, "status", status, "error", err)
@@ -183,7 +207,7 @@ func waitOrRetryNow(ctx workflow.Context, retryNow workflow.ReceiveChannel, dela
 	return nil
 }
 
-func cancelled(ctx workflow.Context, v workflow.Version, deliveryID string, attempts int) (contracts.DeliveryWorkflowResult, error) {
+func cancelled(ctx workflow.Context, v *lazyVersion, deliveryID string, attempts int) (contracts.DeliveryWorkflowResult, error) {
 	// The workflow context is cancelled; bookkeeping needs one that is not.
 	dctx, _ := workflow.NewDisconnectedContext(ctx)
 	if err := markDelivery(dctx, v, deliveryID, models.StatusCancelled); err != nil {

@@ -57,7 +57,9 @@ func TestHistoriesReplay(t *testing.T) {
 	p.waitStatus(gone, models.StatusFailed)
 
 	r.answer = func(int, http.ResponseWriter) {}
-	p.call("PATCH", "/v1/webhooks/"+w.ID, map[string]any{"active": true}, nil)
+	p.call("PATCH", "/v1/webhooks/"+w.ID, map[string]any{"active": true}, nil) // 410 turned it off
+	succeeded := p.sendEvent(contactEvent).Deliveries[0].ID
+	p.waitStatus(succeeded, models.StatusSucceeded)
 	var test struct{ Success bool }
 	p.call("POST", "/v1/webhooks/"+w.ID+"/test", map[string]any{"event_type": "contact.created"}, &test)
 
@@ -80,11 +82,13 @@ func TestHistoriesReplay(t *testing.T) {
 	// Delivery runs carry the version of their shape: delivery_*.json
 	// without one were recorded before delivery-correctness version 1,
 	// delivery_v1_* before failed-run-state (a failed delivery then
-	// completed its run), delivery_v2_* after it.
+	// completed its run), delivery_v2_* before the version was asked only
+	// where it matters (lazyVersion), delivery_v3_* after it.
 	runs := map[string]string{
-		"delivery_v2_retry_after_then_retry_now": contracts.DeliveryWorkflowID(retried),
-		"delivery_v2_cancelled":                  contracts.DeliveryWorkflowID(cancelled),
-		"delivery_v2_gone":                       contracts.DeliveryWorkflowID(gone),
+		"delivery_v3_retry_after_then_retry_now": contracts.DeliveryWorkflowID(retried),
+		"delivery_v3_cancelled":                  contracts.DeliveryWorkflowID(cancelled),
+		"delivery_v3_gone":                       contracts.DeliveryWorkflowID(gone),
+		"delivery_v3_succeeded":                  contracts.DeliveryWorkflowID(succeeded),
 		"lookup_ok_on_retry":                     contracts.LookupWorkflowID(retriedLookup.LookupID),
 		"lookup_failed_twice":                    contracts.LookupWorkflowID(failedLookup.LookupID),
 	}
@@ -96,6 +100,13 @@ func TestHistoriesReplay(t *testing.T) {
 		// cancelled run's Get returns its cancellation).
 		_ = p.App.Temporal.GetWorkflow(t.Context(), id, "").Get(t.Context(), nil)
 		hist := fetchHistory(t, p.App.Temporal, id)
+		if id == contracts.DeliveryWorkflowID(succeeded) {
+			for _, ev := range hist.GetEvents() {
+				if ev.GetEventType() == enumspb.EVENT_TYPE_MARKER_RECORDED && ev.GetMarkerRecordedEventAttributes().GetMarkerName() == "Version" {
+					t.Fatalf("a delivery that succeeded at once recorded a version marker (event %d)", ev.GetEventId())
+				}
+			}
+		}
 		if err := replayer.ReplayWorkflowHistory(nil, hist); err != nil {
 			t.Fatalf("%s does not replay: %v", name, err)
 		}

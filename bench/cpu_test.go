@@ -20,11 +20,12 @@ type cpu struct{ bench, temporal, postgres time.Duration }
 // clockTick is USER_HZ, 100 on every Linux this runs on.
 const clockTick = 10 * time.Millisecond
 
-func readCPU(b *testing.B) cpu {
+// readCPU reads it with the Temporal dev server found by its frontend
+// address (config.Config.TemporalAddress).
+func readCPU(b *testing.B, temporalAddr string) cpu {
 	var out cpu
 	out.bench = procCPU(b, "self")
-	port := temporalServer.FrontendHostPort()
-	port = port[strings.LastIndexByte(port, ':')+1:]
+	port := temporalAddr[strings.LastIndexByte(temporalAddr, ':')+1:]
 	dirs, _ := filepath.Glob("/proc/[0-9]*")
 	for _, dir := range dirs {
 		pid := filepath.Base(dir)

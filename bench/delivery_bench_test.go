@@ -55,26 +55,16 @@ func BenchmarkDeliveries(b *testing.B) {
 	p := harness.New(b, cfg)
 	n, clients := envInt("BENCH_EVENTS", 2000), envInt("BENCH_CONCURRENCY", 16)
 	for range b.N {
-		floorBefore, floorCPUBefore := measuredFloor(b, cfg, n, clients)
-		c0 := readCPU(b)
-		burst := runEvents(b, p, n, clients, 0)
-		used := readCPU(b).since(c0)
-		floorAfter, floorCPUAfter := measuredFloor(b, cfg, n, clients)
-
-		b.ReportMetric(burst.rate, "deliveries/s")
-		report(b, "burst_", burst.latencies)
-		b.ReportMetric(burst.acceptRate, "accepted/s")
-		report(b, "burst_ingest_", burst.answers)
-		report(b, "burst_e2e_", burst.endToEnd)
-		used.reportPer1k(b, "burst_", n)
-
-		floor := (floorBefore + floorAfter) / 2
-		floorCPU := (floorCPUBefore + floorCPUAfter) / 2
-		b.ReportMetric(floor, "floor_workflows/s")
-		b.ReportMetric(burst.rate/floor, "rate_vs_floor")
-		b.ReportMetric(used.temporal.Seconds()/floorCPU.Seconds(), "temporal_cpu_vs_floor")
-		b.Logf("floor %.1f then %.1f workflows/s (temporal %.2f, %.2f CPU-s/1k); deliveries %.1f/s = %.2fx the floor, temporal CPU per delivery %.2fx the floor's",
-			floorBefore, floorAfter, per1k(floorCPUBefore, n), per1k(floorCPUAfter, n), burst.rate, burst.rate/floor, used.temporal.Seconds()/floorCPU.Seconds())
+		r := floorAndBurst(b, cfg, p, n, clients)
+		b.ReportMetric(r.burst.rate, "deliveries/s")
+		report(b, "burst_", r.burst.latencies)
+		b.ReportMetric(r.burst.acceptRate, "accepted/s")
+		report(b, "burst_ingest_", r.burst.answers)
+		report(b, "burst_e2e_", r.burst.endToEnd)
+		r.used.reportPer1k(b, "burst_", n)
+		b.ReportMetric(r.floor(), "floor_workflows/s")
+		b.ReportMetric(r.rateRatio(), "rate_vs_floor")
+		b.ReportMetric(r.cpuRatio(), "temporal_cpu_vs_floor")
 
 		light := runEvents(b, p, envInt("BENCH_LIGHT", 200), 1, 20*time.Millisecond)
 		report(b, "light_", light.latencies)
@@ -83,12 +73,44 @@ func BenchmarkDeliveries(b *testing.B) {
 	}
 }
 
+// floorRun is a burst between two floors (see BenchmarkDeliveries).
+type floorRun struct {
+	burst                         runResult
+	used                          cpu // during the burst
+	floorBefore, floorAfter       float64
+	floorCPUBefore, floorCPUAfter time.Duration // Temporal's, before and after
+	n                             int
+}
+
+func (r floorRun) floor() float64 { return (r.floorBefore + r.floorAfter) / 2 }
+
+func (r floorRun) rateRatio() float64 { return r.burst.rate / r.floor() }
+
+func (r floorRun) cpuRatio() float64 {
+	return r.used.temporal.Seconds() / ((r.floorCPUBefore + r.floorCPUAfter).Seconds() / 2)
+}
+
+// floorAndBurst runs the floor, a burst of n events on p, and the floor
+// again, and logs the ratios.
+func floorAndBurst(b *testing.B, cfg config.Config, p *harness.Platform, n, clients int) floorRun {
+	var r floorRun
+	r.n = n
+	r.floorBefore, r.floorCPUBefore = measuredFloor(b, cfg, n, clients)
+	c0 := readCPU(b, cfg.TemporalAddress)
+	r.burst = runEvents(b, p, n, clients, 0)
+	r.used = readCPU(b, cfg.TemporalAddress).since(c0)
+	r.floorAfter, r.floorCPUAfter = measuredFloor(b, cfg, n, clients)
+	b.Logf("floor %.1f then %.1f workflows/s (temporal %.2f, %.2f CPU-s/1k); deliveries %.1f/s = %.2fx the floor, temporal %.2f CPU-s/1k = %.2fx the floor's",
+		r.floorBefore, r.floorAfter, per1k(r.floorCPUBefore, n), per1k(r.floorCPUAfter, n), r.burst.rate, r.rateRatio(), per1k(r.used.temporal, n), r.cpuRatio())
+	return r
+}
+
 // measuredFloor runs the floor and returns its rate and the Temporal
 // server's CPU for it.
 func measuredFloor(b *testing.B, cfg config.Config, n, clients int) (float64, time.Duration) {
-	c0 := readCPU(b)
+	c0 := readCPU(b, cfg.TemporalAddress)
 	rate := runFloor(b, cfg, n, clients, floorExtras{})
-	return rate, readCPU(b).since(c0).temporal
+	return rate, readCPU(b, cfg.TemporalAddress).since(c0).temporal
 }
 
 func per1k(d time.Duration, n int) float64 { return d.Seconds() * 1000 / float64(n) }

@@ -28,6 +28,9 @@ import (
 
 var temporalServer *testsuite.DevServer
 
+// temporalDBFile is the server's SQLite file ("" in memory).
+var temporalDBFile string
+
 func TestMain(m *testing.M) {
 	flag.Parse()
 	if f := flag.Lookup("test.bench"); f == nil || f.Value.String() == "" {
@@ -46,6 +49,7 @@ func TestMain(m *testing.M) {
 		dbFile = filepath.Join(dir, "temporal.db")
 	}
 	fmt.Fprintf(os.Stderr, "bench: Temporal dev server %s\n", map[bool]string{true: "in memory (BENCH_TEMPORAL=memory)", false: "file-backed at " + dbFile}[dbFile == ""])
+	temporalDBFile = dbFile
 	code := harness.RunWithTemporalFile(m, "bench", dbFile, func(s *testsuite.DevServer) { temporalServer = s })
 	if dbFile != "" {
 		_ = os.RemoveAll(filepath.Dir(dbFile))

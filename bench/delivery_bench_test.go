@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"sync"
 	"testing"
 	"time"
@@ -79,7 +78,6 @@ type floorRun struct {
 	used                          cpu // during the burst
 	floorBefore, floorAfter       float64
 	floorCPUBefore, floorCPUAfter time.Duration // Temporal's, before and after
-	n                             int
 }
 
 func (r floorRun) floor() float64 { return (r.floorBefore + r.floorAfter) / 2 }
@@ -94,7 +92,6 @@ func (r floorRun) cpuRatio() float64 {
 // again, and logs the ratios.
 func floorAndBurst(b *testing.B, cfg config.Config, p *harness.Platform, n, clients int) floorRun {
 	var r floorRun
-	r.n = n
 	r.floorBefore, r.floorCPUBefore = measuredFloor(b, cfg, n, clients)
 	c0 := readCPU(b, cfg.TemporalAddress)
 	r.burst = runEvents(b, p, n, clients, 0)
@@ -131,14 +128,9 @@ type runResult struct {
 // runEvents posts n events from clients callers; gap > 0 spaces the posts
 // (at most one per gap).
 func runEvents(b *testing.B, p *harness.Platform, n, clients int, gap time.Duration) runResult {
-	arr := &arrivals{at: map[string]time.Time{}, done: make(chan struct{}), want: n}
-	rcv := httptest.NewServer(arr)
-	defer rcv.Close()
-	var wh struct{ ID string }
-	if code := p.Call("POST", "/v1/webhooks", map[string]any{"url": rcv.URL, "event_types": []string{"contact.created"}}, &wh); code != 201 {
-		b.Fatalf("create webhook: %d", code)
-	}
-	defer p.Call("DELETE", "/v1/webhooks/"+wh.ID, nil, nil)
+	arr, hook := subscribe(b, p, p.Key, "contact.created", n)
+	// Gone before the next run, so its events do not reach this receiver.
+	defer p.Call("DELETE", "/v1/webhooks/"+hook, nil, nil)
 
 	returned := make(map[string]time.Time, n)
 	posted := make(map[string]time.Time, n)
@@ -153,9 +145,8 @@ func runEvents(b *testing.B, p *harness.Platform, n, clients int, gap time.Durat
 			defer wg.Done()
 			for range jobs {
 				var ev struct{ ID string }
-				body := map[string]any{"type": "contact.created", "data": map[string]any{"contact": map[string]any{"id": "c"}}}
 				sent := time.Now()
-				if code := p.Call("POST", "/v1/events", body, &ev); code != http.StatusAccepted {
+				if code := p.Call("POST", "/v1/events", contactEvent, &ev); code != http.StatusAccepted {
 					b.Errorf("post event: %d", code)
 					return
 				}

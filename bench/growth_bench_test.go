@@ -35,10 +35,11 @@ func BenchmarkHistoryGrowth(b *testing.B) {
 	for range b.N {
 		for round := range 2 {
 			for _, server := range []string{"fresh", "grown"} {
-				cfg := harness.Config(b, temporalServer)
+				srv := temporalServer
 				if server == "fresh" {
-					cfg = harness.Config(b, fresh)
+					srv = fresh
 				}
+				cfg := harness.Config(b, srv)
 				cfg.TaskQueue += "-" + server
 				r := floorAndBurst(b, cfg, harness.New(b, cfg), n, 16)
 				b.Logf("round %d %s server: %.1f deliveries/s, %.2fx the floor, temporal %.2f CPU-s/1k", round, server, r.burst.rate, r.rateRatio(), per1k(r.used.temporal, n))

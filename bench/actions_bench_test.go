@@ -42,7 +42,7 @@ func (a *keyArrivals) ServeHTTP(_ http.ResponseWriter, r *http.Request) {
 // one webhook, and reports both deliveries/s and their ratio: what
 // rendering (at ingest the criteria, in the activity the payload) costs.
 func BenchmarkActionsVsEvents(b *testing.B) {
-	p := harness.New(b, harness.Config(b, temporalServer))
+	p := harness.New(b, harness.ConfigAt(b, temporalAddr))
 	n, clients := envInt("BENCH_ACTIONS", 2000), envInt("BENCH_CONCURRENCY", 16)
 	for range b.N {
 		events := burst(b, p, n, clients, func(rcv string) (string, func()) {

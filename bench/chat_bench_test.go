@@ -68,7 +68,7 @@ func (c *chatBackend) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 //     from the backend flushing its first chunk to the widget's event
 //     stream receiving it (first_chunk_lag_p50_ms…).
 func BenchmarkChatRelay(b *testing.B) {
-	cfg := harness.Config(b, temporalServer)
+	cfg := harness.ConfigAt(b, temporalAddr)
 	cfg.WidgetRatePerIP, cfg.WidgetRatePerConv = 0, 0 // load, not abuse
 	p := harness.New(b, cfg)
 	backend := &chatBackend{order: map[string][]string{}}

@@ -33,7 +33,7 @@ func (slowApp) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // app that answers after 2 s and the default 1 s timeout; it reports the
 // decision time (slow_decision_p50_ms…). Target: within 1,000–1,050 ms.
 func BenchmarkClickVerification(b *testing.B) {
-	p := harness.New(b, harness.Config(b, temporalServer))
+	p := harness.New(b, harness.ConfigAt(b, temporalAddr))
 	fast := &instantBackend{}
 	fastSrv := httptest.NewServer(fast)
 	defer fastSrv.Close()

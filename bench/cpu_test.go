@@ -20,8 +20,9 @@ type cpu struct{ bench, temporal, postgres time.Duration }
 // clockTick is USER_HZ, 100 on every Linux this runs on.
 const clockTick = 10 * time.Millisecond
 
-// readCPU reads it with the Temporal dev server found by its frontend
-// address (config.Config.TemporalAddress).
+// readCPU reads it with the Temporal server found by its frontend address
+// (config.Config.TemporalAddress): a dev server by its command line, the
+// production server (BENCH_TEMPORAL=production) by the pid testenv gives.
 func readCPU(b *testing.B, temporalAddr string) cpu {
 	var out cpu
 	out.bench = procCPU(b, "self")
@@ -39,6 +40,10 @@ func readCPU(b *testing.B, temporalAddr string) cpu {
 		case "temporal":
 			cmd, _ := os.ReadFile(filepath.Join(dir, "cmdline"))
 			if bytes.Contains(cmd, []byte("start-dev")) && bytes.Contains(cmd, []byte("\x00--port\x00"+port+"\x00")) {
+				out.temporal += procCPU(b, pid)
+			}
+		case "temporal-server": // comm of bin/temporal-server
+			if productionServer != nil && productionServer.FrontendHostPort() == temporalAddr && pid == strconv.Itoa(productionServer.PID()) {
 				out.temporal += procCPU(b, pid)
 			}
 		}

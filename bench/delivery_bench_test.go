@@ -50,7 +50,7 @@ func (a *arrivals) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // CPU per delivery as ratios to the floors' mean; CPU-seconds per 1,000
 // deliveries are reported per process (cpu_test.go).
 func BenchmarkDeliveries(b *testing.B) {
-	cfg := harness.Config(b, temporalServer)
+	cfg := harness.ConfigAt(b, temporalAddr)
 	p := harness.New(b, cfg)
 	n, clients := envInt("BENCH_EVENTS", 2000), envInt("BENCH_CONCURRENCY", 16)
 	for range b.N {

@@ -17,7 +17,7 @@ func BenchmarkTenantFairness(b *testing.B) {
 	for _, fair := range []bool{false, true} {
 		name := map[bool]string{false: "fairness=off", true: "fairness=on"}[fair]
 		b.Run(name, func(b *testing.B) {
-			cfg := harness.Config(b, temporalServer)
+			cfg := harness.ConfigAt(b, temporalAddr)
 			cfg.TenantFairness = fair
 			p := harness.New(b, cfg)
 			for range b.N {

@@ -131,7 +131,7 @@ func runFloor(b *testing.B, cfg config.Config, n, clients int, x floorExtras) fl
 // drift shows), reporting the Temporal server's CPU-seconds per 1,000
 // workflows and the rate of each.
 func BenchmarkFloorAnatomy(b *testing.B) {
-	cfg := harness.Config(b, temporalServer)
+	cfg := harness.ConfigAt(b, temporalAddr)
 	n := envInt("BENCH_FLOOR", 1500)
 	variants := []struct {
 		name string

@@ -21,6 +21,11 @@ import (
 // grown, fresh, grown so the host's drift cancels. Run it on the
 // file-backed server (the default).
 func BenchmarkHistoryGrowth(b *testing.B) {
+	if temporalServer == nil {
+		// It compares dev servers' SQLite files; the production server's
+		// history is in PostgreSQL, and a second one per run is not wired.
+		b.Fatal("BenchmarkHistoryGrowth needs the dev server's file: run it without BENCH_TEMPORAL=production (e.g. -bench 'Deliveries$' to skip it)")
+	}
 	n := envInt("BENCH_EVENTS", 1000)
 	grown := harness.Config(b, temporalServer)
 	runFloor(b, grown, envInt("BENCH_GROWTH", 50000), 16, floorExtras{Attrs: true, Version: true, Upsert: true})

@@ -50,7 +50,7 @@ func (e *instantBackend) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // time until all their profiles are stored (status ok, read straight from
 // PostgreSQL), the profiles/s that gives, and the widget POST latency.
 func BenchmarkLookups(b *testing.B) {
-	cfg := harness.Config(b, temporalServer)
+	cfg := harness.ConfigAt(b, temporalAddr)
 	p := harness.New(b, cfg)
 	backend := &instantBackend{}
 	srv := httptest.NewServer(backend) // 127.0.0.1

@@ -5,12 +5,15 @@
 //	make bench   (or: go test -run '^$' -bench . -benchtime 1x ./bench/)
 //
 // The Temporal server is file-backed as `make dev` runs it
-// (BENCH_TEMPORAL=memory: in memory). Figures are printed with
+// (BENCH_TEMPORAL=memory: in memory; BENCH_TEMPORAL=production: the
+// production server, 1.29 on PostgreSQL, started by
+// testenv.StartProductionTemporal; `make bench-production`). Figures are printed with
 // b.ReportMetric and b.Log; they depend on the machine, so the README
 // records them with the machine noted.
 package bench
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"os"
@@ -24,11 +27,20 @@ import (
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/switchboardhq/switchboard/internal/harness"
+	"github.com/switchboardhq/switchboard/internal/testenv"
 )
 
+// temporalAddr is the frontend of the run's Temporal server, whichever it
+// is; benchmarks configure their platforms with harness.ConfigAt on it.
+var temporalAddr string
+
+// temporalServer is the run's dev server (nil with BENCH_TEMPORAL=production).
 var temporalServer *testsuite.DevServer
 
-// temporalDBFile is the server's SQLite file ("" in memory).
+// productionServer is the run's production server (BENCH_TEMPORAL=production).
+var productionServer *testenv.ProdTemporal
+
+// temporalDBFile is the dev server's SQLite file ("" in memory).
 var temporalDBFile string
 
 func TestMain(m *testing.M) {
@@ -36,6 +48,9 @@ func TestMain(m *testing.M) {
 	if f := flag.Lookup("test.bench"); f == nil || f.Value.String() == "" {
 		// A plain `go test ./...` runs no benchmark here: skip the server.
 		os.Exit(m.Run())
+	}
+	if os.Getenv("BENCH_TEMPORAL") == "production" {
+		os.Exit(runOnProduction(m))
 	}
 	// The server users run (`make dev`): file-backed, unless
 	// BENCH_TEMPORAL=memory asks for the in-memory one.
@@ -50,11 +65,33 @@ func TestMain(m *testing.M) {
 	}
 	fmt.Fprintf(os.Stderr, "bench: Temporal dev server %s\n", map[bool]string{true: "in memory (BENCH_TEMPORAL=memory)", false: "file-backed at " + dbFile}[dbFile == ""])
 	temporalDBFile = dbFile
-	code := harness.RunWithTemporalFile(m, "bench", dbFile, func(s *testsuite.DevServer) { temporalServer = s })
+	code := harness.RunWithTemporalFile(m, "bench", dbFile, func(s *testsuite.DevServer) {
+		temporalServer, temporalAddr = s, s.FrontendHostPort()
+	})
 	if dbFile != "" {
 		_ = os.RemoveAll(filepath.Dir(dbFile))
 	}
 	os.Exit(code)
+}
+
+// runOnProduction runs the benchmarks on a production Temporal server
+// started for the run and returns m.Run's code.
+func runOnProduction(m *testing.M) int {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	srv, err := testenv.StartProductionTemporal(ctx)
+	cancel()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench: cannot start the production Temporal server:", err)
+		return 1
+	}
+	fmt.Fprintf(os.Stderr, "bench: production Temporal server %s on PostgreSQL at %s (pid %d, log %s)\n",
+		testenv.TemporalServerVersion, srv.FrontendHostPort(), srv.PID(), srv.LogFile())
+	productionServer, temporalAddr = srv, srv.FrontendHostPort()
+	code := m.Run()
+	if err := srv.Stop(); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+	}
+	return code
 }
 
 // fanOut calls do(0) … do(n-1) from clients goroutines and returns when

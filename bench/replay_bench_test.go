@@ -22,7 +22,7 @@ import (
 // during it.
 func BenchmarkBulkReplay(b *testing.B) {
 	n := envInt("BENCH_REPLAY", 10000)
-	cfg := harness.Config(b, temporalServer)
+	cfg := harness.ConfigAt(b, temporalAddr)
 	cfg.ReplayRate = float64(envInt("BENCH_REPLAY_RATE", 50))
 	p := harness.New(b, cfg)
 	for range b.N {

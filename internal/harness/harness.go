@@ -39,12 +39,20 @@ type Platform struct {
 // Temporal server, a task queue of the test's own, insecure URLs allowed.
 func Config(t testing.TB, temporal *testsuite.DevServer) config.Config {
 	t.Helper()
+	return ConfigAt(t, temporal.FrontendHostPort())
+}
+
+// ConfigAt is Config for the Temporal frontend at temporalAddress
+// (host:port), any server: the dev server or the production one
+// (testenv.StartProductionTemporal).
+func ConfigAt(t testing.TB, temporalAddress string) config.Config {
+	t.Helper()
 	cfg, err := config.Load()
 	if err != nil {
 		t.Fatal(err)
 	}
 	cfg.DatabaseURL = testenv.Postgres(t)
-	cfg.TemporalAddress = temporal.FrontendHostPort()
+	cfg.TemporalAddress = temporalAddress
 	cfg.TaskQueue = "e2e-" + t.Name()
 	cfg.AllowInsecureURLs = true
 	// Receivers run on loopback: allow it through the SSRF guard's

@@ -45,6 +45,11 @@ type Activities struct {
 	// storing an app's outcome also fixed the decision (it was the last
 	// one out), with the decision and the rows it counted.
 	OnClickDecided func(v models.ClickVerification, apps []models.ClickVerificationApp)
+	// PreparedClick, when set, hands ClickVerifyApp the verification and
+	// the app when this process's API is starting the verification (ok),
+	// once the verification's rows are stored, so nothing is read back;
+	// an error means they are not stored.
+	PreparedClick func(ctx context.Context, verificationID, appID string) (v models.ClickVerification, app models.App, ok bool, err error)
 	// OnChatChanged, when set, is called after a relay step changed a
 	// conversation's messages, so the widget's event stream sends them.
 	OnChatChanged func(conversationID string)

@@ -5,11 +5,13 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
 
 	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
 
 	"github.com/switchboardhq/switchboard/appactions"
 	"github.com/switchboardhq/switchboard/contracts"
@@ -36,13 +38,9 @@ const clickStoreTries = 3
 // network error or non-2xx answer is an outcome that verifies (fail open,
 // seed 001), so an activity error means the platform itself failed.
 func (a *Activities) ClickVerifyApp(ctx context.Context, in contracts.ClickVerifyAppInput) (contracts.ClickVerifyAppResult, error) {
-	v, err := a.Store.ClickVerificationByID(ctx, in.VerificationID)
+	v, app, err := a.clickSubject(ctx, in)
 	if err != nil {
-		return contracts.ClickVerifyAppResult{}, fmt.Errorf("load verification: %w", err)
-	}
-	app, err := a.Store.AppByID(ctx, in.AppID)
-	if err != nil {
-		return contracts.ClickVerifyAppResult{}, fmt.Errorf("load app: %w", err)
+		return contracts.ClickVerifyAppResult{}, err
 	}
 	row := models.ClickVerificationApp{VerificationID: v.ID, AppID: app.ID, URL: outbound.RedactURL(app.URL)}
 	body, _, err := appactions.RenderPayload(ctx, clickAction, v.Variables, app.Actions[clickAction].Attributes)
@@ -90,6 +88,53 @@ func (a *Activities) ClickVerifyApp(ctx context.Context, in contracts.ClickVerif
 		a.OnClickVerified(v.ID)
 	}
 	return out, nil
+}
+
+// clickStoredWait bounds how long ClickVerifyApp waits for the
+// verification's rows when it runs outside the API's process: the API
+// stores them while the workflow starts, so a task dispatched to another
+// worker (no eager start) can arrive first.
+const clickStoredWait = 2 * time.Second
+
+// clickSubject is the verification and the app asked: handed over by the
+// API of this process when it is starting the verification, read from the
+// store otherwise. A verification that is not stored is a non-retryable
+// ErrTypeNotStored error: its API failed to store it and answered an
+// error, so the app is not asked.
+func (a *Activities) clickSubject(ctx context.Context, in contracts.ClickVerifyAppInput) (models.ClickVerification, models.App, error) {
+	if a.PreparedClick != nil {
+		v, app, ok, err := a.PreparedClick(ctx, in.VerificationID, in.AppID)
+		switch {
+		case ok && err != nil:
+			return v, app, clickNotStored(err)
+		case ok:
+			return v, app, nil
+		}
+	}
+	v, err := a.Store.ClickVerificationByID(ctx, in.VerificationID)
+	for wait := 10 * time.Millisecond; errors.Is(err, models.ErrNotFound) && wait < clickStoredWait; wait *= 2 {
+		select {
+		case <-ctx.Done():
+			return v, models.App{}, ctx.Err()
+		case <-time.After(wait):
+		}
+		v, err = a.Store.ClickVerificationByID(ctx, in.VerificationID)
+	}
+	if errors.Is(err, models.ErrNotFound) {
+		return v, models.App{}, clickNotStored(err)
+	}
+	if err != nil {
+		return v, models.App{}, fmt.Errorf("load verification: %w", err)
+	}
+	app, err := a.Store.AppByID(ctx, in.AppID)
+	if err != nil {
+		return v, app, fmt.Errorf("load app: %w", err)
+	}
+	return v, app, nil
+}
+
+func clickNotStored(cause error) error {
+	return temporal.NewNonRetryableApplicationError("the verification is not stored; no app is asked", contracts.ErrTypeNotStored, cause)
 }
 
 // ClickAnswer reads an app's answer: a 2xx whose JSON body says
@@ -147,7 +192,9 @@ func (a *Activities) FinishClickVerification(ctx context.Context, in contracts.F
 		return contracts.ClickVerificationWorkflowResult{}, fmt.Errorf("finish: %w", err)
 	}
 	if !ok {
-		if v, err = a.finishSlowly(ctx, in); err != nil {
+		if v, err = a.finishSlowly(ctx, in); errors.Is(err, models.ErrNotFound) {
+			return contracts.ClickVerificationWorkflowResult{}, clickNotStored(err)
+		} else if err != nil {
 			return contracts.ClickVerificationWorkflowResult{}, err
 		}
 	}

@@ -152,6 +152,7 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, parts Parts
 	// A stored click-verification answer wakes the API waiting for it.
 	acts.OnClickVerified = a.Services.AppSync.NotifyClickVerified
 	acts.OnClickDecided = a.Services.AppSync.NotifyClickDecided
+	acts.PreparedClick = a.Services.AppSync.PreparedClick
 	runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	a.stop = stop
 	// Every process relays what it publishes to the others on the same

@@ -28,4 +28,8 @@ const (
 	// good (attempts exhausted, 410, endpoint gone), so the Web UI shows the
 	// run as Failed with the last error instead of a green Completed.
 	ErrTypeDeliveryFailed = "DeliveryFailed"
+	// ErrTypeNotStored means the record an activity works on does not
+	// exist (its API failed to store it): there is nothing to do, no
+	// retry, and no customer is called for it.
+	ErrTypeNotStored = "NotStored"
 )

@@ -4,8 +4,6 @@ import (
 	"context"
 	"log/slog"
 	"slices"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"go.temporal.io/sdk/client"
@@ -32,12 +30,13 @@ type appSyncStore interface {
 // started eagerly whose calls are local activities, like the Test button
 // and the customer refresh.
 type AppSync struct {
-	st      appSyncStore
-	tc      client.Client
-	history *historyReader
-	log     *slog.Logger
-	set     DeliverySettings
-	waiters clickWaiters
+	st       appSyncStore
+	tc       client.Client
+	history  *historyReader
+	log      *slog.Logger
+	set      DeliverySettings
+	waiters  clickWaiters
+	prepared clickPrepared
 }
 
 // clickAction is the catalog action a verification sends.
@@ -116,13 +115,13 @@ func (s *AppSync) VerifyClick(ctx context.Context, orgID string, variables map[s
 		in.Apps[i] = contracts.ClickVerifyAppInput{VerificationID: v.ID, AppID: a.ID, Timeout: a.Timeout()}
 		budget = max(budget, a.Timeout())
 	}
-	if err := s.st.CreateClickVerification(ctx, &v, rows); err != nil {
-		return ClickDecision{}, err
-	}
 	// The decision must be stored even if the caller goes away now.
 	dctx, cancel := withDeadline(context.WithoutCancel(ctx), budget+15*time.Second)
 	defer cancel()
 	if len(apps) == 0 {
+		if err := s.st.CreateClickVerification(ctx, &v, rows); err != nil {
+			return ClickDecision{}, err
+		}
 		if err := s.st.CompleteClickVerification(dctx, v.ID); err != nil {
 			return ClickDecision{}, err
 		}
@@ -132,11 +131,13 @@ func (s *AppSync) VerifyClick(ctx context.Context, orgID string, variables map[s
 	defer unsubscribe()
 	deadline := time.NewTimer(budget + budgetMargin - time.Since(start))
 	defer deadline.Stop()
-	run, err := s.start(dctx, orgID, in)
+	prep := s.prepared.add(v, apps)
+	defer s.prepared.remove(v.ID)
+	run, err := s.startAndStore(dctx, orgID, in, prep, rows)
 	if err != nil {
-		// Failing open is the contract: the caller gets the decision
-		// within the budget, the cause goes to the log.
-		s.log.Warn("click verification could not start; answering fail-open", "verification", v.ID, "err", err)
+		return ClickDecision{}, err
+	}
+	if run == nil {
 		return s.failUnstarted(dctx, v.ID, rows, start)
 	}
 	done := make(chan struct{})
@@ -186,6 +187,37 @@ func (s *AppSync) failUnstarted(ctx context.Context, id string, rows []models.Cl
 		return ClickDecision{}, err
 	}
 	return s.decide(ctx, id, start)
+}
+
+// startAndStore stores the verification's rows while its workflow starts,
+// the two round trips side by side: the app activities of this process
+// take the verification and the apps from prep and wait for the rows
+// before asking any app; one in another process reads them (see
+// activities.ClickVerifyApp). It answers the store's error if the rows
+// could not be stored (no app is asked then), and a nil run with no error
+// if the workflow did not start: failing open is the contract, the caller
+// gets the decision within the budget and the cause goes to the log.
+func (s *AppSync) startAndStore(ctx context.Context, orgID string, in contracts.ClickVerificationWorkflowInput,
+	prep *clickPrep, rows []models.ClickVerificationApp) (client.WorkflowRun, error) {
+	v := prep.v // the store sets fields of its argument: a copy of its own
+	stored := make(chan error, 1)
+	go func() {
+		err := s.st.CreateClickVerification(ctx, &v, slices.Clone(rows))
+		prep.done(err)
+		stored <- err
+	}()
+	run, startErr := s.start(ctx, orgID, in)
+	if err := <-stored; err != nil {
+		if startErr == nil {
+			s.log.Warn("click verification could not be stored; its workflow asks no app", "verification", v.ID, "err", err)
+		}
+		return nil, err
+	}
+	if startErr != nil {
+		s.log.Warn("click verification could not start; answering fail-open", "verification", v.ID, "err", startErr)
+		return nil, nil
+	}
+	return run, nil
 }
 
 func (s *AppSync) start(ctx context.Context, orgID string, in contracts.ClickVerificationWorkflowInput) (client.WorkflowRun, error) {
@@ -313,65 +345,11 @@ func (s *AppSync) VerificationHistory(ctx context.Context, orgID, id string) ([]
 	return s.history.read(ctx, contracts.ClickVerificationWorkflowID(id))
 }
 
-// clickWaiters wakes in-process waiters when an app's outcome is stored.
-type clickWaiters struct {
-	mu sync.Mutex
-	m  map[string][]*clickWaiter
-}
-
-// clickWaiter is one waiting VerifyClick: stored counts the
-// notifications, ch wakes it (a pending wake-up absorbs the next).
-type clickWaiter struct {
-	ch      chan struct{}
-	stored  atomic.Int64
-	decided atomic.Pointer[clickDecided]
-}
-
-// clickDecided is a decision handed over by the activity that fixed it.
-type clickDecided struct {
-	v    models.ClickVerification
-	apps []models.ClickVerificationApp
-}
-
-func (w *clickWaiters) subscribe(id string) (*clickWaiter, func()) {
-	cw := &clickWaiter{ch: make(chan struct{}, 1)}
-	w.mu.Lock()
-	if w.m == nil {
-		w.m = map[string][]*clickWaiter{}
-	}
-	w.m[id] = append(w.m[id], cw)
-	w.mu.Unlock()
-	return cw, func() {
-		w.mu.Lock()
-		defer w.mu.Unlock()
-		list := slices.DeleteFunc(w.m[id], func(c *clickWaiter) bool { return c == cw })
-		if len(list) == 0 {
-			delete(w.m, id)
-		} else {
-			w.m[id] = list
-		}
-	}
-}
-
-func (w *clickWaiters) notify(id string) { w.wake(id, nil) }
-
-func (w *clickWaiters) notifyDecided(v models.ClickVerification, apps []models.ClickVerificationApp) {
-	w.wake(v.ID, &clickDecided{v: v, apps: apps})
-}
-
-// wake counts a stored outcome for id's waiters and hands them the
-// decision d when it is not nil.
-func (w *clickWaiters) wake(id string, d *clickDecided) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	for _, cw := range w.m[id] {
-		cw.stored.Add(1)
-		if d != nil {
-			cw.decided.Store(d)
-		}
-		select {
-		case cw.ch <- struct{}{}:
-		default: // a wake-up is pending already; it reads the count
-		}
-	}
+// PreparedClick hands an app activity of this process the verification
+// and the app it asks, once the verification's rows are stored, without
+// reading them back; ok is false when this process is not starting the
+// verification. An error means the rows are not stored: the app must not
+// be asked. The worker's activities call it.
+func (s *AppSync) PreparedClick(ctx context.Context, verificationID, appID string) (models.ClickVerification, models.App, bool, error) {
+	return s.prepared.lookup(ctx, verificationID, appID)
 }

@@ -49,19 +49,20 @@ func clickApps(tx *gorm.DB, id string) ([]models.ClickVerificationApp, error) {
 }
 
 // lockClickVerification takes the verification row's write lock (a no-op
-// update: PostgreSQL locks the row, SQLite serializes writers anyway), so
+// update: PostgreSQL locks the row, SQLite serializes writers anyway) and
+// reads it in the same statement (RETURNING), so
 // recording an answer and deciding never interleave: an answer recorded
 // after the decision is marked late, one recorded before is counted.
 func lockClickVerification(tx *gorm.DB, id string) (models.ClickVerification, error) {
 	var v models.ClickVerification
-	res := tx.Model(&models.ClickVerification{}).Where("id = ?", id).Update("reason", gorm.Expr("reason"))
+	res := tx.Model(&v).Clauses(clause.Returning{}).Where("id = ?", id).Update("reason", gorm.Expr("reason"))
 	if res.Error != nil {
 		return v, res.Error
 	}
 	if res.RowsAffected == 0 {
 		return v, models.ErrNotFound
 	}
-	return v, tx.Where("id = ?", id).Take(&v).Error
+	return v, nil
 }
 
 // RecordClickApp stores an app's outcome. Only the first outcome counts:
@@ -71,6 +72,22 @@ func lockClickVerification(tx *gorm.DB, id string) (models.ClickVerification, er
 func (s *Store) RecordClickApp(ctx context.Context, a models.ClickVerificationApp) error {
 	_, err := s.recordClickApp(ctx, a, false)
 	return err
+}
+
+// commitWithoutFlush lets PostgreSQL commit tx without waiting for its WAL
+// to reach the disk (synchronous_commit off, for this transaction only):
+// the flush is the largest part of an app outcome's store, which sits on
+// the caller's 1-second path. It is atomic and visible at once like any
+// commit; only a crash of PostgreSQL itself within wal_writer_delay (×3)
+// can lose it, and then the workflow's FinishClickVerification, which
+// commits durably, finds the row still pending and stores the outcome
+// again from its history. SQLite needs nothing: synchronous=NORMAL in WAL
+// mode does not flush on commit anyway.
+func (s *Store) commitWithoutFlush(tx *gorm.DB) error {
+	if s.dialect != "postgres" {
+		return nil
+	}
+	return tx.Exec("SET LOCAL synchronous_commit = off").Error
 }
 
 // ClickDecided is a decision made while storing the last outcome: the
@@ -93,6 +110,9 @@ func (s *Store) RecordClickAppAndDecide(ctx context.Context, a models.ClickVerif
 func (s *Store) recordClickApp(ctx context.Context, a models.ClickVerificationApp, decide bool) (*ClickDecided, error) {
 	var out *ClickDecided
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := s.commitWithoutFlush(tx); err != nil {
+			return err
+		}
 		v, err := lockClickVerification(tx, a.VerificationID)
 		if err != nil {
 			return err

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -111,5 +112,42 @@ func TestComposeAPIReplicasBehindTheLB(t *testing.T) {
 		if !strings.Contains(string(caddyfile), want) {
 			t.Errorf("Caddyfile lacks %q", want)
 		}
+	}
+}
+
+// TestComposeConnectionBudget: everything the stack may open at once fits
+// under PostgreSQL's max_connections, with room for an operator's psql:
+// the Temporal server's four services each with their two pools, every
+// api replica (its pool and its LISTEN connection), every worker replica
+// and the migrate one-shot.
+func TestComposeConnectionBudget(t *testing.T) {
+	c := load(t)
+	num := func(where, s string) int {
+		t.Helper()
+		n, err := strconv.Atoi(defaulted(s))
+		if err != nil {
+			t.Fatalf("%s: %q is not a number", where, s)
+		}
+		return n
+	}
+	pg := c.Services["postgres"]
+	limit := 0
+	for i, arg := range pg.Command {
+		if v, ok := strings.CutPrefix(arg, "max_connections="); ok && i > 0 && pg.Command[i-1] == "-c" {
+			limit = num("postgres max_connections", v)
+		}
+	}
+	if limit == 0 {
+		t.Fatalf("postgres command %v sets no max_connections", pg.Command)
+	}
+	tmp := c.Services["temporal"].Environment
+	temporal := 4 * (num("SQL_MAX_CONNS", tmp["SQL_MAX_CONNS"]) + num("SQL_VIS_MAX_CONNS", tmp["SQL_VIS_MAX_CONNS"]))
+	api, worker := c.Services["api"], c.Services["worker"]
+	perProcess := num("SWITCHBOARD_DB_MAX_OPEN_CONNS", api.Environment["SWITCHBOARD_DB_MAX_OPEN_CONNS"])
+	switchboard := api.Deploy.Replicas*(perProcess+1) + worker.Deploy.Replicas*perProcess + perProcess // + migrate
+	const spare = 10
+	if temporal+switchboard+spare > limit {
+		t.Fatalf("the stack may open %d (Temporal) + %d (Switchboard) + %d spare connections, over max_connections %d",
+			temporal, switchboard, spare, limit)
 	}
 }

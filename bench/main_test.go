@@ -20,6 +20,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -65,9 +66,16 @@ func TestMain(m *testing.M) {
 	}
 	fmt.Fprintf(os.Stderr, "bench: Temporal dev server %s\n", map[bool]string{true: "in memory (BENCH_TEMPORAL=memory)", false: "file-backed at " + dbFile}[dbFile == ""])
 	temporalDBFile = dbFile
+	// BENCH_TEMPORAL_ARGS adds server flags (e.g. another
+	// --sqlite-pragma or --dynamic-config-value) to price a setting
+	// against the same benchmark without them.
+	extra := strings.Fields(os.Getenv("BENCH_TEMPORAL_ARGS"))
+	if len(extra) > 0 {
+		fmt.Fprintf(os.Stderr, "bench: extra server flags %q\n", extra)
+	}
 	code := harness.RunWithTemporalFile(m, "bench", dbFile, func(s *testsuite.DevServer) {
 		temporalServer, temporalAddr = s, s.FrontendHostPort()
-	})
+	}, extra...)
 	if dbFile != "" {
 		_ = os.RemoveAll(filepath.Dir(dbFile))
 	}

@@ -182,9 +182,9 @@ func RunWithTemporal(m *testing.M, label string, use func(*testsuite.DevServer))
 // RunWithTemporalFile is RunWithTemporal with the server's state in the
 // SQLite file dbFile ("" keeps it in memory); it returns the exit code
 // instead of exiting, so the caller can remove the file first.
-func RunWithTemporalFile(m *testing.M, label, dbFile string, use func(*testsuite.DevServer)) int {
+func RunWithTemporalFile(m *testing.M, label, dbFile string, use func(*testsuite.DevServer), extraArgs ...string) int {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	srv, err := testenv.StartTemporalFile(ctx, dbFile)
+	srv, err := testenv.StartTemporalFile(ctx, dbFile, extraArgs...)
 	cancel()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "%s: cannot start the Temporal dev server: %v\n", label, err)

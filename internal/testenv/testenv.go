@@ -88,7 +88,9 @@ func StartTemporal(ctx context.Context) (*testsuite.DevServer, error) {
 // StartTemporalFile is StartTemporal with the server's state in the SQLite
 // file dbFile, with the flags `switchboard dev` uses for its file (""
 // keeps it in memory): benchmarks measure the server users run.
-func StartTemporalFile(ctx context.Context, dbFile string) (*testsuite.DevServer, error) {
+// extraArgs go to the server after Switchboard's own flags: a benchmark
+// prices a server setting with them (BENCH_TEMPORAL_ARGS).
+func StartTemporalFile(ctx context.Context, dbFile string, extraArgs ...string) (*testsuite.DevServer, error) {
 	bin := TemporalBinary()
 	if _, err := os.Stat(bin); err != nil {
 		return nil, fmt.Errorf("testenv: Temporal CLI missing at %s: run `make test` (it installs bin/temporal): %w", bin, err)
@@ -101,6 +103,7 @@ func StartTemporalFile(ctx context.Context, dbFile string) (*testsuite.DevServer
 	if dbFile != "" {
 		extra = append(extra, devserver.SQLiteFileArgs()...)
 	}
+	extra = append(extra, extraArgs...)
 	srv, err := testsuite.StartDevServer(ctx, testsuite.DevServerOptions{
 		ExistingPath: bin,
 		ClientOptions: &client.Options{

@@ -105,6 +105,8 @@ func (a *Activities) clickSubject(ctx context.Context, in contracts.ClickVerifyA
 	if a.PreparedClick != nil {
 		v, app, ok, err := a.PreparedClick(ctx, in.VerificationID, in.AppID)
 		switch {
+		case ok && ctx.Err() != nil:
+			return v, app, ctx.Err()
 		case ok && err != nil:
 			return v, app, clickNotStored(err)
 		case ok:

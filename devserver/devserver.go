@@ -79,6 +79,16 @@ var dynamicConfig = []string{
 	// service.deliveryStarter.priority), so one org's backlog does not
 	// hold another's tasks behind it. Off by default on the server.
 	"matching.enableFairness=true",
+	// The CLI turns system.forceSearchAttributesCacheRefreshOnRead on in
+	// every dev server (so attributes created while it runs are visible
+	// at once; the server's own description says not to do it in
+	// production), which makes every start and visibility write read the
+	// cluster metadata from SQLite: five reads per delivery. Switchboard's
+	// attributes are written with the namespace before the server serves
+	// (--search-attribute), so the cache is right from the first read.
+	// Measured with BENCH_TEMPORAL_ARGS in A B B A runs: see the README's
+	// Benchmarks section.
+	"system.forceSearchAttributesCacheRefreshOnRead=false",
 }
 
 // Options configures Start. Every field has a usable zero value.

@@ -33,6 +33,7 @@ func TestExtraArgs(t *testing.T) {
 		"--dynamic-config-value", "matching.numTaskqueueWritePartitions=1",
 		"--dynamic-config-value", "system.enableActivityEagerExecution=true",
 		"--dynamic-config-value", "matching.enableFairness=true",
+		"--dynamic-config-value", "system.forceSearchAttributesCacheRefreshOnRead=false",
 	}, devserver.ExtraArgs())
 }
 

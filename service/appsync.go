@@ -140,17 +140,9 @@ func (s *AppSync) VerifyClick(ctx context.Context, orgID string, variables map[s
 	if run == nil {
 		return s.failUnstarted(dctx, v.ID, rows, start)
 	}
-	done := make(chan struct{})
-	go func() {
-		// The workflow's completion covers the case where its activities
-		// ran in another process (no in-process notification). Its own
-		// deadline, so answering early does not cancel a poll about to
-		// be answered.
-		defer close(done)
-		gctx, gcancel := withDeadline(context.WithoutCancel(ctx), budget+15*time.Second)
-		defer gcancel()
-		_ = run.Get(gctx, nil)
-	}()
+	answered := make(chan struct{})
+	defer close(answered)
+	done := s.completion(ctx, run, prep, answered, budget)
 	for {
 		select {
 		case <-done:
@@ -172,6 +164,39 @@ func (s *AppSync) VerifyClick(ctx context.Context, orgID string, variables map[s
 			return s.decide(dctx, v.ID, start)
 		}
 	}
+}
+
+// claimGrace is how long after its start a verification waits for an
+// activity of this process to take it before it polls for the workflow's
+// completion instead. With eager start the activity takes it within a
+// millisecond or two of the start's answer.
+const claimGrace = 25 * time.Millisecond
+
+// completion is closed when the workflow completes, for a verification
+// whose activities run in another process (no in-process notification).
+// The poll costs the server a history read and a long poll per call, and
+// it competes with the next call's start, so it is opened only when no
+// activity of this process took the verification within claimGrace, and
+// not at all once the caller was answered. Once open, the poll has its own
+// deadline: answering early does not cancel a poll about to be answered.
+func (s *AppSync) completion(ctx context.Context, run client.WorkflowRun, prep *clickPrep, answered <-chan struct{}, budget time.Duration) <-chan struct{} {
+	done := make(chan struct{})
+	go func() {
+		grace := time.NewTimer(claimGrace)
+		defer grace.Stop()
+		select {
+		case <-prep.claimed:
+			return // the activities notify in-process; done never closes
+		case <-answered:
+			return
+		case <-grace.C:
+		}
+		defer close(done)
+		gctx, gcancel := withDeadline(context.WithoutCancel(ctx), budget+15*time.Second)
+		defer gcancel()
+		_ = run.Get(gctx, nil)
+	}()
+	return done
 }
 
 // failUnstarted records that no app was asked (the workflow did not

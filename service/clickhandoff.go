@@ -32,10 +32,14 @@ type clickPrep struct {
 	apps   map[string]models.App
 	stored chan struct{}
 	err    error
+	// claimed is closed when an activity of this process takes the
+	// verification: its outcome will come back in-process.
+	claimed   chan struct{}
+	claimOnce sync.Once
 }
 
 func (p *clickPrepared) add(v models.ClickVerification, apps []models.App) *clickPrep {
-	cp := &clickPrep{v: v, apps: make(map[string]models.App, len(apps)), stored: make(chan struct{})}
+	cp := &clickPrep{v: v, apps: make(map[string]models.App, len(apps)), stored: make(chan struct{}), claimed: make(chan struct{})}
 	for _, a := range apps {
 		cp.apps[a.ID] = a
 	}
@@ -76,6 +80,7 @@ func (p *clickPrepared) lookup(ctx context.Context, id, appID string) (models.Cl
 	if !ok {
 		return models.ClickVerification{}, models.App{}, false, nil
 	}
+	cp.claimOnce.Do(func() { close(cp.claimed) })
 	select {
 	case <-cp.stored:
 	case <-ctx.Done():

@@ -28,6 +28,8 @@ func (slowApp) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // Fast: BENCH_CLICKS (default 500) sequential verifications with one app
 // that answers at once; it reports the overhead, response time minus the
 // time inside the app's handler (overhead_p50_ms…). Target: p99 ≤ 20 ms.
+// BENCH_CLICK_GAP_MS (default 0, back to back) waits that long between
+// calls, so each call meets a server that has finished the previous one.
 //
 // Slow: BENCH_SLOW_CLICKS (default 20) sequential verifications with one
 // app that answers after 2 s and the default 1 s timeout; it reports the
@@ -44,7 +46,9 @@ func BenchmarkClickVerification(b *testing.B) {
 		app := createClickApp(b, p, fastSrv.URL)
 		fastTotals, endpoint := make([]time.Duration, 0), make([]time.Duration, 0)
 		n := envInt("BENCH_CLICKS", 500)
+		gap := time.Duration(envInt("BENCH_CLICK_GAP_MS", 0)) * time.Millisecond
 		for i := range n + 10 { // the first 10 warm up
+			time.Sleep(gap)
 			before := fast.requests.Load()
 			total, reason := verifyOnce(b, p, client)
 			if reason != "verified" || fast.requests.Load()-before != 1 {

@@ -80,10 +80,6 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, parts Parts
 	}
 	dialCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	var compression client.GrpcCompression = &client.GrpcCompressionNone{}
-	if cfg.TemporalGzip {
-		compression = &client.GrpcCompressionGzip{}
-	}
 	metrics, err := temporalMetrics()
 	if err == nil {
 		err = setupTracing()
@@ -109,7 +105,7 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger, parts Parts
 		HostPort: cfg.TemporalAddress, Namespace: cfg.TemporalNamespace, MetricsHandler: metrics, Credentials: creds,
 		Interceptors:      []interceptor.ClientInterceptor{tracing},
 		Logger:            tlog.NewStructuredLogger(log.With("component", "temporal")),
-		ConnectionOptions: client.ConnectionOptions{GrpcCompression: compression, TLS: tlsCfg},
+		ConnectionOptions: client.ConnectionOptions{GrpcCompression: cfg.TemporalGrpcCompression(), TLS: tlsCfg},
 	})
 	if err != nil {
 		_ = st.Close()

@@ -71,7 +71,10 @@ func floorWorkflow(ctx workflow.Context, x floorExtras) error {
 // starters, as fast as they go, and returns the rate their activities ran
 // at.
 func runFloor(b *testing.B, cfg config.Config, n, clients int, x floorExtras) float64 {
-	c, err := client.Dial(client.Options{HostPort: cfg.TemporalAddress, Namespace: cfg.TemporalNamespace, Logger: sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler))})
+	// Connected like Switchboard's client (app.Start): same compression.
+	c, err := client.Dial(client.Options{HostPort: cfg.TemporalAddress, Namespace: cfg.TemporalNamespace,
+		Logger:            sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler)),
+		ConnectionOptions: client.ConnectionOptions{GrpcCompression: cfg.TemporalGrpcCompression()}})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -7,7 +7,19 @@ import (
 	"fmt"
 	"net"
 	"os"
+
+	"go.temporal.io/sdk/client"
 )
+
+// TemporalGrpcCompression is the gRPC compression of connections to the
+// Temporal frontend: none unless TEMPORAL_GZIP (the SDK's default is gzip,
+// which on loopback and LAN costs both ends CPU for nothing).
+func (c Config) TemporalGrpcCompression() client.GrpcCompression {
+	if c.TemporalGzip {
+		return &client.GrpcCompressionGzip{}
+	}
+	return &client.GrpcCompressionNone{}
+}
 
 // TemporalTLSConfig is the TLS configuration to the Temporal frontend, nil
 // for plaintext (the dev server). A client certificate, an API key or

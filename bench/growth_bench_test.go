@@ -31,7 +31,7 @@ func BenchmarkHistoryGrowth(b *testing.B) {
 	runFloor(b, grown, envInt("BENCH_GROWTH", 50000), 16, floorExtras{Attrs: true, Version: true, Upsert: true})
 
 	ctx, cancel := context.WithTimeout(b.Context(), 3*time.Minute)
-	fresh, err := testenv.StartTemporalFile(ctx, filepath.Join(b.TempDir(), "fresh.db"))
+	fresh, err := testenv.StartTemporalFile(ctx, filepath.Join(b.TempDir(), "fresh.db"), temporalExtraArgs...)
 	cancel()
 	if err != nil {
 		b.Fatal(err)

@@ -44,6 +44,10 @@ var productionServer *testenv.ProdTemporal
 // temporalDBFile is the dev server's SQLite file ("" in memory).
 var temporalDBFile string
 
+// temporalExtraArgs are the BENCH_TEMPORAL_ARGS flags the run's dev
+// server got; a benchmark that starts a second one gives it the same.
+var temporalExtraArgs []string
+
 func TestMain(m *testing.M) {
 	flag.Parse()
 	if f := flag.Lookup("test.bench"); f == nil || f.Value.String() == "" {
@@ -70,6 +74,7 @@ func TestMain(m *testing.M) {
 	// --sqlite-pragma or --dynamic-config-value) to price a setting
 	// against the same benchmark without them.
 	extra := strings.Fields(os.Getenv("BENCH_TEMPORAL_ARGS"))
+	temporalExtraArgs = extra
 	if len(extra) > 0 {
 		fmt.Fprintf(os.Stderr, "bench: extra server flags %q\n", extra)
 	}

@@ -8,9 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"os/exec"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,7 +17,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/switchboardhq/switchboard/app"
 	"github.com/switchboardhq/switchboard/config"
 	"github.com/switchboardhq/switchboard/internal/testenv"
 )
@@ -70,17 +67,11 @@ func (r *heldReceiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 // afterwards, signed: rows queued in the dispatcher, overflowed to the
 // sweeper, or with their first attempt in flight are all recovered.
 func TestKillDuringBurstLosesNothing(t *testing.T) {
-	temporal := testenv.Temporal(t)
-	dir := t.TempDir()
-	bin := buildBinary(t, dir)
 	addr := "127.0.0.1:" + strconv.Itoa(freePort(t))
-	env := append(os.Environ(),
+	b := newTestBinary(t, "killburst",
 		"SWITCHBOARD_DATABASE_URL="+testenv.Postgres(t),
 		"SWITCHBOARD_DB_MAX_OPEN_CONNS=10",
 		"SWITCHBOARD_HTTP_ADDR="+addr,
-		"SWITCHBOARD_TEMPORAL_ADDRESS="+temporal.FrontendHostPort(),
-		"SWITCHBOARD_TASK_QUEUE=killburst-"+strconv.FormatInt(time.Now().UnixNano(), 36),
-		"SWITCHBOARD_SECRET_KEY="+app.NewSecretKey(),
 		"SWITCHBOARD_ALLOW_INSECURE_URLS=true",
 		"SWITCHBOARD_OUTBOUND_ALLOW_CIDRS="+config.LoopbackCIDRs,
 		// A backlog forms (queue and overflow) and the restarted process
@@ -89,23 +80,10 @@ func TestKillDuringBurstLosesNothing(t *testing.T) {
 		"SWITCHBOARD_DISPATCH_CONCURRENCY=2",
 		"SWITCHBOARD_SWEEP_INTERVAL=1s",
 	)
-	command := func(args ...string) *exec.Cmd {
-		c := exec.Command(bin, args...)
-		c.Env = env
-		return c
-	}
-	if out, err := command("migrate").CombinedOutput(); err != nil {
-		t.Fatalf("migrate: %v\n%s", err, out)
-	}
-	out, err := command("orgs", "create", "acme").Output()
-	if err != nil {
-		t.Fatalf("orgs create: %v", err)
-	}
-	m := regexp.MustCompile(`secret key: (sb_sk_\S+)`).FindStringSubmatch(string(out))
-	if m == nil {
-		t.Fatalf("orgs create printed:\n%s", out)
-	}
-	key, base := m[1], "http://"+addr
+	command := b.command
+	b.migrate(t)
+	_, key, _ := b.createOrg(t, "acme")
+	base := "http://" + addr
 	var stderr lockedBuffer
 	serve := func() (*exec.Cmd, <-chan error) {
 		c := command("serve")

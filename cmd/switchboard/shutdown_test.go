@@ -6,19 +6,13 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"os"
-	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/switchboardhq/switchboard/app"
-	"github.com/switchboardhq/switchboard/internal/testenv"
 )
 
 // TestServeShutsDownWithAnOpenStream runs the real binary (`serve` on
@@ -28,35 +22,15 @@ import (
 // into its deadline (which is what an open stream used to cause: a 10 s
 // wait, "context deadline exceeded" and exit status 1).
 func TestServeShutsDownWithAnOpenStream(t *testing.T) {
-	temporal := testenv.Temporal(t)
-	dir := t.TempDir()
-	bin := buildBinary(t, dir)
 	addr := "127.0.0.1:" + strconv.Itoa(freePort(t))
-	env := append(os.Environ(),
+	b := newTestBinary(t, "shutdown",
 		"SWITCHBOARD_DATABASE_URL=",
-		"SWITCHBOARD_SQLITE_PATH="+filepath.Join(dir, "sb.db"),
+		"SWITCHBOARD_SQLITE_PATH="+filepath.Join(t.TempDir(), "sb.db"),
 		"SWITCHBOARD_HTTP_ADDR="+addr,
-		"SWITCHBOARD_TEMPORAL_ADDRESS="+temporal.FrontendHostPort(),
-		"SWITCHBOARD_TASK_QUEUE=shutdown-"+strconv.FormatInt(time.Now().UnixNano(), 36),
-		"SWITCHBOARD_SECRET_KEY="+app.NewSecretKey(),
 	)
-	command := func(args ...string) *exec.Cmd {
-		c := exec.Command(bin, args...)
-		c.Env = env
-		return c
-	}
-	if out, err := command("migrate").CombinedOutput(); err != nil {
-		t.Fatalf("migrate: %v\n%s", err, out)
-	}
-	out, err := command("orgs", "create", "acme").Output()
-	if err != nil {
-		t.Fatalf("orgs create: %v", err)
-	}
-	m := regexp.MustCompile(`org:\s+(org_\S+)[\s\S]*secret key: (sb_sk_\S+)\npublic key: (sb_pk_\S+)`).FindStringSubmatch(string(out))
-	if m == nil {
-		t.Fatalf("orgs create printed:\n%s", out)
-	}
-	orgID, secretKey, publicKey := m[1], m[2], m[3]
+	command := b.command
+	b.migrate(t)
+	orgID, secretKey, publicKey := b.createOrg(t, "acme")
 
 	serve := command("serve")
 	var stderr lockedBuffer
@@ -144,16 +118,6 @@ func TestServeShutsDownWithAnOpenStream(t *testing.T) {
 	if strings.Contains(stderr.String(), context.DeadlineExceeded.Error()) {
 		t.Fatalf("shutdown ran into its deadline; stderr:\n%s", stderr.String())
 	}
-}
-
-// buildBinary builds this command into dir.
-func buildBinary(t *testing.T, dir string) string {
-	t.Helper()
-	bin := filepath.Join(dir, "switchboard")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
 }
 
 // waitHealthy waits for /healthz to answer 200, failing at once if the

@@ -3,15 +3,12 @@ package main
 import (
 	"io"
 	"net/http"
-	"os"
-	"os/exec"
 	"regexp"
 	"strconv"
 	"syscall"
 	"testing"
 	"time"
 
-	"github.com/switchboardhq/switchboard/app"
 	"github.com/switchboardhq/switchboard/internal/testenv"
 )
 
@@ -20,25 +17,14 @@ import (
 // layout's worker service) serves its Temporal SDK series on its own
 // listener and stops cleanly on SIGTERM.
 func TestWorkerServesMetrics(t *testing.T) {
-	temporal := testenv.Temporal(t)
-	dir := t.TempDir()
-	bin := buildBinary(t, dir)
 	addr := "127.0.0.1:" + strconv.Itoa(freePort(t))
-	env := append(os.Environ(),
+	b := newTestBinary(t, "workermetrics",
 		"SWITCHBOARD_DATABASE_URL="+testenv.Postgres(t),
 		"SWITCHBOARD_DB_MAX_OPEN_CONNS=10",
-		"SWITCHBOARD_TEMPORAL_ADDRESS="+temporal.FrontendHostPort(),
-		"SWITCHBOARD_TASK_QUEUE=workermetrics-"+strconv.FormatInt(time.Now().UnixNano(), 36),
-		"SWITCHBOARD_SECRET_KEY="+app.NewSecretKey(),
 		"SWITCHBOARD_WORKER_METRICS_ADDR="+addr,
 	)
-	migrate := exec.Command(bin, "migrate")
-	migrate.Env = env
-	if out, err := migrate.CombinedOutput(); err != nil {
-		t.Fatalf("migrate: %v\n%s", err, out)
-	}
-	w := exec.Command(bin, "worker")
-	w.Env = env
+	b.migrate(t)
+	w := b.command("worker")
 	var stderr lockedBuffer
 	w.Stderr = &stderr
 	if err := w.Start(); err != nil {

@@ -5,12 +5,10 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -27,7 +25,6 @@ import (
 	sdklog "go.temporal.io/sdk/log"
 
 	"github.com/switchboardhq/switchboard/contracts"
-	"github.com/switchboardhq/switchboard/devserver"
 )
 
 // TemporalServerVersion is the production Temporal server StartProductionTemporal
@@ -306,182 +303,6 @@ func (s *ProdTemporal) Stop() error {
 		s.stopErr = errors.Join(errs...)
 	})
 	return s.stopErr
-}
-
-// serverConfig is the server's config/development.yaml. ports: frontend
-// gRPC, membership and HTTP, then history, matching and worker gRPC and
-// membership.
-func serverConfig(ports []int, pgHost, user, password, mainDB, visDB, dynamicConfig string) string {
-	q := func(s string) string { b, _ := json.Marshal(s); return string(b) } // a YAML double-quoted scalar
-	store := func(db string, conns int) string {
-		return fmt.Sprintf(`      sql:
-        pluginName: "postgres12"
-        databaseName: %s
-        connectAddr: %s
-        connectProtocol: "tcp"
-        user: %s
-        password: %s
-        maxConns: %d
-        maxIdleConns: %d
-        maxConnLifetime: "1h"
-`, q(db), q(pgHost), q(user), q(password), conns, conns)
-	}
-	service := func(name string, grpc, membership int, extra string) string {
-		return fmt.Sprintf("  %s:\n    rpc:\n      grpcPort: %d\n      membershipPort: %d\n      bindOnIP: \"127.0.0.1\"\n%s", name, grpc, membership, extra)
-	}
-	frontend := fmt.Sprintf("127.0.0.1:%d", ports[0])
-	return `# Written by internal/testenv (StartProductionTemporal) from the server's
-# config/development-postgres12.yaml and docker/config_template.yaml.
-log:
-  stdout: true
-  level: warn
-
-persistence:
-  defaultStore: postgres-default
-  visibilityStore: postgres-visibility
-  numHistoryShards: 4
-  datastores:
-    postgres-default:
-` + store(mainDB, 10) + `    postgres-visibility:
-` + store(visDB, 5) + `
-global:
-  membership:
-    maxJoinDuration: 30s
-    broadcastAddress: "127.0.0.1"
-  pprof:
-    port: 0
-
-services:
-` + service("frontend", ports[0], ports[1], fmt.Sprintf("      httpPort: %d\n", ports[2])) +
-		service("history", ports[3], ports[4], "") +
-		service("matching", ports[5], ports[6], "") +
-		service("worker", ports[7], ports[8], "") + `
-clusterMetadata:
-  enableGlobalNamespace: false
-  failoverVersionIncrement: 10
-  masterClusterName: "active"
-  currentClusterName: "active"
-  clusterInformation:
-    active:
-      enabled: true
-      initialFailoverVersion: 1
-      rpcName: "frontend"
-      rpcAddress: ` + q(frontend) + `
-      httpAddress: ` + q(fmt.Sprintf("127.0.0.1:%d", ports[2])) + `
-
-dcRedirectionPolicy:
-  policy: "noop"
-
-archival:
-  history:
-    state: "enabled"
-    enableRead: true
-    provider:
-      filestore:
-        fileMode: "0666"
-        dirMode: "0766"
-  visibility:
-    state: "enabled"
-    enableRead: true
-    provider:
-      filestore:
-        fileMode: "0666"
-        dirMode: "0766"
-
-namespaceDefaults:
-  archival:
-    history:
-      state: "disabled"
-      URI: "file:///tmp/temporal_archival/development"
-    visibility:
-      state: "disabled"
-      URI: "file:///tmp/temporal_vis_archival/development"
-
-dynamicConfigClient:
-  filepath: ` + q(dynamicConfig) + `
-  pollInterval: "60s"
-`
-}
-
-// temporalSchemaRoot is schema/postgresql/v12 of the server module in the
-// module cache (downloaded through the module proxy if missing).
-func temporalSchemaRoot(ctx context.Context) (string, error) {
-	mod := "go.temporal.io/server@" + TemporalServerVersion
-	cmd := exec.CommandContext(ctx, "go", "mod", "download", "-json", mod)
-	cmd.Dir = os.TempDir() // outside this module: its go.mod and go.sum stay as they are
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		return "", fmt.Errorf("testenv: go mod download %s (for the Temporal schema files): %w\n%s%s", mod, err, out, stderr.String())
-	}
-	var info struct{ Dir, Error string }
-	if err := json.Unmarshal(out, &info); err != nil || info.Dir == "" {
-		return "", fmt.Errorf("testenv: go mod download %s: no module directory in %q (%v)", mod, out, err)
-	}
-	root := filepath.Join(info.Dir, "schema", "postgresql", "v12")
-	if _, err := os.Stat(filepath.Join(root, "temporal", "versioned")); err != nil {
-		return "", fmt.Errorf("testenv: Temporal schema files missing: %w", err)
-	}
-	return root, nil
-}
-
-// postgresBase is the server URL Postgres uses.
-func postgresBase() (*url.URL, error) {
-	base := os.Getenv(PostgresURLEnv)
-	if base == "" {
-		base = DefaultPostgresURL
-	}
-	u, err := url.Parse(base)
-	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") || u.Hostname() == "" {
-		return nil, fmt.Errorf("testenv: %s must be a postgres:// URL with a host, got %q", PostgresURLEnv, base)
-	}
-	if u.User == nil {
-		u.User = url.User("postgres")
-	}
-	if u.Port() == "" {
-		u.Host = net.JoinHostPort(u.Hostname(), "5432")
-	}
-	return u, nil
-}
-
-// freePorts returns n distinct free ports on 127.0.0.1.
-func freePorts(n int) ([]int, error) {
-	seen := map[int]bool{}
-	var ports []int
-	for len(ports) < n {
-		p, err := devserver.FreePort()
-		if err != nil {
-			return nil, err
-		}
-		if !seen[p] {
-			seen[p] = true
-			ports = append(ports, p)
-		}
-	}
-	return ports, nil
-}
-
-// freeMembershipPort returns a free port on 127.0.0.1 below 32768, none of
-// taken: the server records membership ports in a smallint column, and
-// the kernel's free ports (devserver.FreePort) come from the ephemeral
-// range above it.
-func freeMembershipPort(taken []int) (int, error) {
-	var buf [2]byte
-	for range 1000 {
-		_, _ = rand.Read(buf[:])
-		p := 20000 + (int(buf[0])<<8|int(buf[1]))%12768 // 20000..32767
-		if slices.Contains(taken, p) {
-			continue
-		}
-		l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(p)))
-		if err != nil {
-			continue
-		}
-		_ = l.Close()
-		return p, nil
-	}
-	return 0, errors.New("no free port between 20000 and 32767 on 127.0.0.1")
 }
 
 // run runs a command and returns its output in the error when it fails.

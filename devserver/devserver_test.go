@@ -17,6 +17,7 @@ import (
 	"go.temporal.io/api/operatorservice/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
 
 	"github.com/switchboardhq/switchboard/devserver"
 	"github.com/switchboardhq/switchboard/internal/testenv"
@@ -117,8 +118,13 @@ func TestStartPersistent(t *testing.T) {
 	for _, name := range []string{"SwitchboardOrg", "SwitchboardEndpoint", "SwitchboardEventType", "SwitchboardStatus"} {
 		require.Equal(t, enumspb.INDEXED_VALUE_TYPE_KEYWORD, sa.GetCustomAttributes()[name], name)
 	}
-	// Something to look for after a restart.
-	_, err = c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "persisted", TaskQueue: "nobody-polls"}, "AnyWorkflow")
+	// Something to look for after a restart, with a search attribute: the
+	// server's search-attribute cache is not refreshed on every read
+	// (ExtraArgs), so it must know the attributes from its first read,
+	// here and after the restart.
+	org := temporal.NewSearchAttributeKeyKeyword("SwitchboardOrg")
+	_, err = c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "persisted", TaskQueue: "nobody-polls",
+		TypedSearchAttributes: temporal.NewSearchAttributes(org.ValueSet("org_before"))}, "AnyWorkflow")
 	require.NoError(t, err)
 	c.Close()
 
@@ -155,6 +161,14 @@ func TestStartPersistent(t *testing.T) {
 	defer c.Close()
 	_, err = c.DescribeWorkflowExecution(ctx, "persisted", "")
 	require.NoError(t, err)
+	_, err = c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "after-restart", TaskQueue: "nobody-polls",
+		TypedSearchAttributes: temporal.NewSearchAttributes(org.ValueSet("org_after"))}, "AnyWorkflow")
+	require.NoError(t, err)
+	require.Eventually(t, func() bool { // visibility is eventually consistent
+		res, err := c.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
+			Namespace: "switchboard", Query: `SwitchboardOrg IN ("org_before", "org_after")`})
+		return err == nil && len(res.GetExecutions()) == 2
+	}, 30*time.Second, 200*time.Millisecond, "both runs found by their search attribute")
 }
 
 func TestStartPortInUse(t *testing.T) {

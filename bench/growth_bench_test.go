@@ -48,7 +48,9 @@ func BenchmarkHistoryGrowth(b *testing.B) {
 					srv = fresh
 				}
 				cfg := harness.Config(b, srv)
-				cfg.TaskQueue += "-" + server
+				// A queue per round too: the previous round's platform still
+				// polls, with its own database.
+				cfg.TaskQueue += "-" + server + "-r" + strconv.Itoa(round)
 				r := floorAndBurst(b, cfg, harness.New(b, cfg), n, 16)
 				b.Logf("round %d %s server: %.1f deliveries/s, %.2fx the floor, temporal %.2f CPU-s/1k", round, server, r.burst.rate, r.rateRatio(), per1k(r.used.temporal, n))
 				b.ReportMetric(r.burst.rate, server+"_r"+strconv.Itoa(round)+"_deliveries/s")

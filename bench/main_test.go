@@ -73,14 +73,13 @@ func TestMain(m *testing.M) {
 	// BENCH_TEMPORAL_ARGS adds server flags (e.g. another
 	// --sqlite-pragma or --dynamic-config-value) to price a setting
 	// against the same benchmark without them.
-	extra := strings.Fields(os.Getenv("BENCH_TEMPORAL_ARGS"))
-	temporalExtraArgs = extra
-	if len(extra) > 0 {
-		fmt.Fprintf(os.Stderr, "bench: extra server flags %q\n", extra)
+	temporalExtraArgs = strings.Fields(os.Getenv("BENCH_TEMPORAL_ARGS"))
+	if len(temporalExtraArgs) > 0 {
+		fmt.Fprintf(os.Stderr, "bench: extra server flags %q\n", temporalExtraArgs)
 	}
 	code := harness.RunWithTemporalFile(m, "bench", dbFile, func(s *testsuite.DevServer) {
 		temporalServer, temporalAddr = s, s.FrontendHostPort()
-	}, extra...)
+	}, temporalExtraArgs...)
 	if dbFile != "" {
 		_ = os.RemoveAll(filepath.Dir(dbFile))
 	}

@@ -3,8 +3,6 @@ package testenv
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -128,9 +126,7 @@ func StartProductionTemporal(ctx context.Context) (_ *ProdTemporal, err error) {
 	}()
 
 	// The schemas, as deploy/temporal/setup-schema.sh sets them up.
-	var suffix [6]byte
-	_, _ = rand.Read(suffix[:])
-	mainDB := "sbtemporal_" + hex.EncodeToString(suffix[:])
+	mainDB := randomName("sbtemporal_", 6)
 	visDB := mainDB + "_visibility"
 	password, _ := pg.User.Password()
 	sqlEnv := append(os.Environ(),

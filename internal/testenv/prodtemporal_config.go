@@ -139,15 +139,15 @@ func temporalSchemaRoot(ctx context.Context) (string, error) {
 	return root, nil
 }
 
-// postgresBase is the server URL Postgres uses.
+// postgresBase is the server URL Postgres uses, with the host, user and
+// port temporal-sql-tool and the server config need spelled out.
 func postgresBase() (*url.URL, error) {
-	base := os.Getenv(PostgresURLEnv)
-	if base == "" {
-		base = DefaultPostgresURL
+	u, err := postgresURL()
+	if err != nil {
+		return nil, err
 	}
-	u, err := url.Parse(base)
-	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") || u.Hostname() == "" {
-		return nil, fmt.Errorf("testenv: %s must be a postgres:// URL with a host, got %q", PostgresURLEnv, base)
+	if u.Hostname() == "" {
+		return nil, fmt.Errorf("testenv: %s must name a host for the Temporal server, got %q", PostgresURLEnv, u.Redacted())
 	}
 	if u.User == nil {
 		u.User = url.User("postgres")

@@ -155,14 +155,11 @@ func Temporal(t testing.TB) *testsuite.DevServer {
 // fails t with instructions when PostgreSQL is unreachable.
 func Postgres(t testing.TB) string {
 	t.Helper()
-	base := os.Getenv(PostgresURLEnv)
-	if base == "" {
-		base = DefaultPostgresURL
+	u, err := postgresURL()
+	if err != nil {
+		t.Fatal(err)
 	}
-	u, err := url.Parse(base)
-	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
-		t.Fatalf("testenv: %s must be a postgres:// URL, got %q", PostgresURLEnv, base)
-	}
+	base := u.String()
 
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -174,9 +171,7 @@ func Postgres(t testing.TB) string {
 	}
 	defer conn.Close(context.Background())
 
-	var suffix [8]byte
-	_, _ = rand.Read(suffix[:])
-	name := "sbtest_" + hex.EncodeToString(suffix[:])
+	name := randomName("sbtest_", 8)
 	ident := pgx.Identifier{name}.Sanitize()
 	if _, err := conn.Exec(ctx, "CREATE DATABASE "+ident); err != nil {
 		t.Fatalf("testenv: creating database %s on %s: %v", name, u.Redacted(), err)
@@ -202,6 +197,28 @@ func Postgres(t testing.TB) string {
 	out.Path = "/" + name
 	out.RawPath = ""
 	return out.String()
+}
+
+// postgresURL is the server the integration tests use: $PostgresURLEnv,
+// or DefaultPostgresURL.
+func postgresURL() (*url.URL, error) {
+	base := os.Getenv(PostgresURLEnv)
+	if base == "" {
+		base = DefaultPostgresURL
+	}
+	u, err := url.Parse(base)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		return nil, fmt.Errorf("testenv: %s must be a postgres:// URL, got %q", PostgresURLEnv, base)
+	}
+	return u, nil
+}
+
+// randomName is prefix followed by n random bytes in hex: a database of a
+// run's own.
+func randomName(prefix string, n int) string {
+	suffix := make([]byte, n)
+	_, _ = rand.Read(suffix)
+	return prefix + hex.EncodeToString(suffix)
 }
 
 // connect opens a single connection, bounded by a short timeout so an

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -31,15 +30,13 @@ type Envelope struct {
 // so every attempt is its own step in history) whose NextRetryDelay is the
 // wait before the next attempt, already stretched to honour Retry-After.
 func (a *Activities) Deliver(ctx context.Context, in contracts.DeliverActivityInput) (contracts.DeliverActivityResult, error) {
-	d, err := a.Store.DeliveryByID(ctx, in.DeliveryID)
+	// One query for the delivery, its event and its endpoint.
+	row, err := a.Store.DeliveryToSendByID(ctx, in.DeliveryID)
 	if err != nil {
 		return contracts.DeliverActivityResult{}, fmt.Errorf("load delivery: %w", err)
 	}
+	d, ev := row.Delivery, row.Event
 	observeQueueLag(in.Attempt, d.CreatedAt, a.Now())
-	ev, err := a.Store.EventByID(ctx, d.EventID)
-	if err != nil {
-		return contracts.DeliverActivityResult{}, fmt.Errorf("load event: %w", err)
-	}
 	if ev.ErasedAt != nil {
 		// DELETE /v1/events/{id}: nothing is left to send.
 		return contracts.DeliverActivityResult{}, a.failUnsendableTo(ctx, d, "", in.Attempt, "the event was erased")
@@ -47,16 +44,12 @@ func (a *Activities) Deliver(ctx context.Context, in contracts.DeliverActivityIn
 	if d.AppID != "" {
 		return a.deliverToApp(ctx, in, d, ev)
 	}
-	wh, err := a.Store.WebhookByID(ctx, d.WebhookID)
-	if errors.Is(err, models.ErrNotFound) || err == nil && !wh.Active {
-		msg := "endpoint was deleted"
-		if err == nil {
-			msg = "endpoint is disabled"
-		}
-		return contracts.DeliverActivityResult{}, a.failUnsendable(ctx, d, wh, in.Attempt, msg)
+	if row.Webhook == nil {
+		return contracts.DeliverActivityResult{}, a.failUnsendableTo(ctx, d, "", in.Attempt, "endpoint was deleted")
 	}
-	if err != nil {
-		return contracts.DeliverActivityResult{}, fmt.Errorf("load endpoint: %w", err)
+	wh := *row.Webhook
+	if !wh.Active {
+		return contracts.DeliverActivityResult{}, a.failUnsendable(ctx, d, wh, in.Attempt, "endpoint is disabled")
 	}
 	body, err := json.Marshal(Envelope{ID: ev.ID, Type: ev.Type, CreatedAt: ev.CreatedAt, Data: ev.Data})
 	if err != nil {
@@ -77,6 +70,7 @@ func (a *Activities) Deliver(ctx context.Context, in contracts.DeliverActivityIn
 		DeliveryID: d.ID, WebhookID: wh.ID, Attempt: in.Attempt, NextDelay: in.NextDelay, Final: in.Final,
 		URL: res.URL, RequestHeaders: res.RequestHeaders, StatusCode: res.Status, OK: res.OK(),
 		DurationMicros: res.Duration.Microseconds(), RetryAfter: res.RetryAfter, Error: res.Error,
+		EndpointClean: wh.FailedAttempts == 0 && wh.FailingSince == nil,
 	}
 	rec := res.Attempt(d.ID, in.Attempt, a.Now(), a.Settings.ResponseBodyLimit)
 	// The request is out: from here on a database error must not make
@@ -174,7 +168,7 @@ func (a *Activities) RecordDelivery(ctx context.Context, out contracts.DeliveryO
 // returns the attempt's result or its typed failure, and separately a
 // database error.
 func (a *Activities) applyDelivery(ctx context.Context, out contracts.DeliveryOutcome, rec *models.Attempt) (contracts.DeliverActivityResult, error, error) {
-	u := store.DeliveryUpdate{LastStatusCode: out.StatusCode, LastError: rec.Error, WebhookID: out.WebhookID, Healthy: out.OK}
+	u := store.DeliveryUpdate{LastStatusCode: out.StatusCode, LastError: rec.Error, WebhookID: out.WebhookID, Healthy: out.OK, Clean: out.EndpointClean}
 	var failure error
 	switch {
 	case out.OK:

@@ -88,6 +88,10 @@ type DeliveryOutcome struct {
 	// rendered payload read but the action lacked; names, never values.
 	// Omitted when empty, so earlier outcomes encode as before.
 	MissingVariables []string `json:",omitempty"`
+	// EndpointClean is true when the endpoint had no failing streak as the
+	// attempt read it, so a success has no streak to end and leaves the
+	// endpoint's row alone. Omitted when false, as in earlier outcomes.
+	EndpointClean bool `json:",omitempty"`
 }
 
 // MarkDeliveryActivityInput sets a delivery's status without an attempt

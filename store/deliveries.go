@@ -118,6 +118,11 @@ type DeliveryUpdate struct {
 	// updates: a success ends its failing streak, a failure extends it.
 	WebhookID string
 	Healthy   bool
+	// Clean says the attempt read the endpoint without a failing streak.
+	// A success then writes nothing to the endpoint: a failure another
+	// attempt recorded since overlapped this one, and ordering it after
+	// this success is as true as ordering it before.
+	Clean bool
 }
 
 // RecordAttempt stores an attempt and the delivery's new state atomically.
@@ -138,6 +143,9 @@ func (s *Store) RecordAttempt(ctx context.Context, a *models.Attempt, u Delivery
 		}
 		if err := tx.Model(&models.Delivery{}).Where("id = ?", a.ParentID).Updates(fields).Error; err != nil {
 			return err
+		}
+		if u.Healthy && u.Clean {
+			return nil
 		}
 		return recordHealth(tx, u.WebhookID, u.Healthy)
 	}))
@@ -169,4 +177,40 @@ func (s *Store) Undispatched(ctx context.Context, olderThan time.Time, limit int
 // so Undispatched skips them from now on.
 func (s *Store) MarkSwept(ctx context.Context, ids []string) error {
 	return s.markSwept(ctx, &models.Delivery{}, ids)
+}
+
+// DeliveryToSend is what an attempt reads before it sends: the delivery,
+// its event and, for an endpoint's delivery, the endpoint (nil when it was
+// deleted, and for an app's delivery).
+type DeliveryToSend struct {
+	Delivery models.Delivery
+	Event    models.Event
+	Webhook  *models.Webhook
+}
+
+// deliveryJoined is a delivery row joined with its event's and endpoint's.
+type deliveryJoined struct {
+	models.Delivery
+	Event   models.Event    `gorm:"foreignKey:EventID"`
+	Webhook *models.Webhook `gorm:"foreignKey:WebhookID"`
+}
+
+func (deliveryJoined) TableName() string { return "deliveries" }
+
+// DeliveryToSendByID loads a delivery with its event and endpoint in one
+// query: every attempt starts with it, and three reads cost the attempt
+// two more round trips to the database and both processes their CPU.
+func (s *Store) DeliveryToSendByID(ctx context.Context, id string) (DeliveryToSend, error) {
+	var row deliveryJoined
+	err := s.db.WithContext(ctx).Joins("Event").Joins("Webhook").Where("deliveries.id = ?", id).Take(&row).Error
+	if err != nil {
+		return DeliveryToSend{}, translate(err)
+	}
+	if row.Event.ID == "" {
+		return DeliveryToSend{}, models.ErrNotFound // the event is gone (erased rows stay; retention deletes both)
+	}
+	if row.Webhook != nil && row.Webhook.ID == "" {
+		row.Webhook = nil
+	}
+	return DeliveryToSend{Delivery: row.Delivery, Event: row.Event, Webhook: row.Webhook}, nil
 }

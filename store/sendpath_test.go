@@ -1,0 +1,134 @@
+package store_test
+
+import (
+	"errors"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/switchboardhq/switchboard/models"
+	"github.com/switchboardhq/switchboard/store"
+)
+
+// TestSendPathConformance covers the joined reads on the hot paths (every
+// API request authenticates, every attempt loads its delivery) and the
+// attempt's health write, on both backends: the joins return what the
+// separate reads returned, serialized columns included, and a missing
+// endpoint or an app's delivery has no endpoint.
+func TestSendPathConformance(t *testing.T) {
+	conform(t, "key by hash joins its org", func(t *testing.T, st *store.Store) {
+		ctx := t.Context()
+		org := models.Org{ID: models.NewID("org"), Name: "acme", CORSOrigins: []string{"https://a.example", "*"}, RetentionDays: 7, CreatedAt: store.Now()}
+		key := &models.APIKey{ID: models.NewID("key"), OrgID: org.ID, Kind: models.KeyKindPublic, Hash: models.RandomToken(32), Prefix: "sb_pk_", CreatedAt: store.Now()}
+		if err := st.CreateOrg(ctx, &org, key); err != nil {
+			t.Fatal(err)
+		}
+		seedOrg(t, st) // another org and key, which the join must not pick
+		gotKey, gotOrg, err := st.KeyByHash(ctx, key.Hash)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if gotKey.ID != key.ID || gotKey.OrgID != org.ID || gotKey.Kind != models.KeyKindPublic || gotKey.Hash != key.Hash || gotKey.Prefix != "sb_pk_" {
+			t.Fatalf("key: %+v", gotKey)
+		}
+		if gotOrg.ID != org.ID || gotOrg.Name != "acme" || !slices.Equal(gotOrg.CORSOrigins, org.CORSOrigins) || gotOrg.RetentionDays != 7 || !gotOrg.CreatedAt.Equal(org.CreatedAt) {
+			t.Fatalf("org: %+v", gotOrg)
+		}
+		if _, _, err := st.KeyByHash(ctx, "no such hash"); !errors.Is(err, models.ErrNotFound) {
+			t.Fatalf("unknown hash: %v", err)
+		}
+	})
+
+	conform(t, "delivery to send joins its event and endpoint", func(t *testing.T, st *store.Store) {
+		ctx := t.Context()
+		org, w := seedOrg(t, st)
+		ev := newEvent(org.ID, "k1", store.Now())
+		d := delivery(ev, w.ID)
+		if _, err := st.CreateEvent(ctx, ev, []models.Delivery{d}, time.Hour); err != nil {
+			t.Fatal(err)
+		}
+		got, err := st.DeliveryToSendByID(ctx, d.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Delivery.ID != d.ID || got.Delivery.EventID != ev.ID || got.Delivery.Status != models.StatusPending {
+			t.Fatalf("delivery: %+v", got.Delivery)
+		}
+		if got.Event.ID != ev.ID || string(got.Event.Data) != string(ev.Data) || got.Event.IdempotencyKey == nil || *got.Event.IdempotencyKey != "k1" || got.Event.ErasedAt != nil {
+			t.Fatalf("event: %+v", got.Event)
+		}
+		if got.Webhook == nil || got.Webhook.ID != w.ID || reveal(got.Webhook.Secret) != "s3cret" || !slices.Equal(got.Webhook.EventTypes, w.EventTypes) ||
+			len(got.Webhook.RetrySchedule) != 1 || !got.Webhook.Active {
+			t.Fatalf("endpoint: %+v", got.Webhook)
+		}
+
+		if err := st.DeleteWebhook(ctx, org.ID, w.ID); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := st.DeliveryToSendByID(ctx, d.ID); err != nil || got.Webhook != nil || got.Event.ID != ev.ID {
+			t.Fatalf("after the endpoint's deletion: %+v %v", got, err)
+		}
+		if _, err := st.DeliveryToSendByID(ctx, "dlv_missing"); !errors.Is(err, models.ErrNotFound) {
+			t.Fatalf("missing delivery: %v", err)
+		}
+	})
+
+	conform(t, "an app's delivery to send has no endpoint", func(t *testing.T, st *store.Store) {
+		ctx := t.Context()
+		org, _ := seedOrg(t, st)
+		a := seedApp(t, st, org.ID, "on")
+		ev := newEvent(org.ID, "", store.Now())
+		ev.Type = "action.referral_create"
+		d := delivery(ev, "")
+		d.AppID = a.ID
+		if _, err := st.CreateEvent(ctx, ev, []models.Delivery{d}, time.Hour); err != nil {
+			t.Fatal(err)
+		}
+		got, err := st.DeliveryToSendByID(ctx, d.ID)
+		if err != nil || got.Webhook != nil || got.Delivery.AppID != a.ID || got.Event.ID != ev.ID {
+			t.Fatalf("app delivery: %+v %v", got, err)
+		}
+	})
+
+	conform(t, "a clean endpoint's success writes no health", func(t *testing.T, st *store.Store) {
+		ctx := t.Context()
+		org, w := seedOrg(t, st)
+		ev := newEvent(org.ID, "", store.Now())
+		ds := []models.Delivery{delivery(ev, w.ID), delivery(ev, w.ID), delivery(ev, w.ID)}
+		if _, err := st.CreateEvent(ctx, ev, ds, time.Hour); err != nil {
+			t.Fatal(err)
+		}
+		record := func(d models.Delivery, healthy, clean bool) {
+			t.Helper()
+			u := store.DeliveryUpdate{Status: models.StatusRetrying, WebhookID: w.ID, Healthy: healthy, Clean: clean}
+			if healthy {
+				u.Status, u.Completed = models.StatusSucceeded, true
+			}
+			if err := st.RecordAttempt(ctx, &models.Attempt{ParentID: d.ID, Number: 1, CreatedAt: store.Now()}, u); err != nil {
+				t.Fatal(err)
+			}
+		}
+		streak := func() int {
+			t.Helper()
+			got, err := st.WebhookByID(ctx, w.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return got.FailedAttempts
+		}
+		record(ds[0], false, true) // a failure always extends the streak
+		if n := streak(); n != 1 {
+			t.Fatalf("after a failure: %d failed attempts", n)
+		}
+		// A success whose attempt read the endpoint clean, overlapping
+		// the failure: ordered before it, the streak stays.
+		record(ds[1], true, true)
+		if n := streak(); n != 1 {
+			t.Fatalf("after an overlapping success: %d failed attempts", n)
+		}
+		record(ds[2], true, false) // one that read the streak ends it
+		if n := streak(); n != 0 {
+			t.Fatalf("after a success: %d failed attempts", n)
+		}
+	})
+}

@@ -81,3 +81,26 @@ func (c cpu) reportPer1k(b *testing.B, prefix string, n int) {
 	b.ReportMetric(per(c.postgres), prefix+"cpu_s/1k_postgres")
 	b.Logf("%sCPU-seconds per 1,000: bench process %.2f, temporal %.2f, postgres %.2f", prefix, per(c.bench), per(c.temporal), per(c.postgres))
 }
+
+// settle waits until the Temporal server and this process are idle (each
+// under a tenth of a core over half a second), at most a minute, so that a
+// phase does not start while the server still works off the previous
+// one's backlog (visibility writes, completions: the last delivery reaching
+// its receiver is not the end of the server's work, and on a slow disk its
+// single SQLite connection lags seconds behind). It logs how long it waited.
+func settle(b *testing.B, temporalAddr, phase string) {
+	const window, idle, most = 500 * time.Millisecond, 50 * time.Millisecond, time.Minute
+	start := time.Now()
+	prev := readCPU(b, temporalAddr)
+	for time.Since(start) < most {
+		time.Sleep(window)
+		cur := readCPU(b, temporalAddr)
+		used := cur.since(prev)
+		prev = cur
+		if used.temporal < idle && used.bench < idle {
+			b.Logf("settled before %s after %.1f s", phase, time.Since(start).Seconds())
+			return
+		}
+	}
+	b.Logf("not settled before %s after %s: measuring anyway", phase, most)
+}

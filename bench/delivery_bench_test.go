@@ -71,11 +71,13 @@ func BenchmarkDeliveries(b *testing.B) {
 		// posts paced at twice the rate the burst was delivered at (the
 		// burst itself posts as fast as the API answers, which measures
 		// the accept rate, not the answer time at that load).
+		settle(b, cfg.TemporalAddress, "the paced posts")
 		paced := runEvents(b, p, n, clients, time.Duration(float64(time.Second)/(2*r.burst.rate)))
 		b.ReportMetric(paced.acceptRate, "paced_accepted/s")
 		report(b, "paced_ingest_", paced.answers)
 		b.Logf("paced at twice the delivery rate (%.1f/s): accepted %.1f/s, delivered %.1f/s", 2*r.burst.rate, paced.acceptRate, paced.rate)
 
+		settle(b, cfg.TemporalAddress, "the light load")
 		light := runEvents(b, p, envInt("BENCH_LIGHT", 200), 1, 20*time.Millisecond)
 		report(b, "light_", light.latencies)
 		report(b, "light_ingest_", light.answers)
@@ -103,9 +105,12 @@ func (r floorRun) cpuRatio() float64 {
 // again, and logs the ratios.
 func floorAndBurst(b *testing.B, cfg config.Config, p *harness.Platform, n, clients int) floorRun {
 	var r floorRun
+	settle(b, cfg.TemporalAddress, "the first floor")
 	r.floorBefore, r.floorCPUBefore = measuredFloor(b, cfg, n, clients)
 	c0 := readCPU(b, cfg.TemporalAddress)
 	r.burst = runEvents(b, p, n, clients, 0)
+	// The CPU counts until the server has worked off what the burst left.
+	settle(b, cfg.TemporalAddress, "the second floor")
 	r.used = readCPU(b, cfg.TemporalAddress).since(c0)
 	r.floorAfter, r.floorCPUAfter = measuredFloor(b, cfg, n, clients)
 	b.Logf("floor %.1f then %.1f workflows/s (temporal %.2f, %.2f CPU-s/1k); deliveries %.1f/s = %.2fx the floor, temporal %.2f CPU-s/1k = %.2fx the floor's",
@@ -118,6 +123,7 @@ func floorAndBurst(b *testing.B, cfg config.Config, p *harness.Platform, n, clie
 func measuredFloor(b *testing.B, cfg config.Config, n, clients int) (float64, time.Duration) {
 	c0 := readCPU(b, cfg.TemporalAddress)
 	rate := runFloor(b, cfg, n, clients, floorExtras{})
+	settle(b, cfg.TemporalAddress, "the floor's CPU reading")
 	return rate, readCPU(b, cfg.TemporalAddress).since(c0).temporal
 }
 

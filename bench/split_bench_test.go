@@ -39,7 +39,9 @@ func BenchmarkSplitProcesses(b *testing.B) {
 		var lat [2][]time.Duration
 		for i, p := range []*harness.Platform{one, split, split, one} {
 			k := min(i, 3-i) // 0 for one, 1 for split
+			settle(b, temporalAddr, "a burst")
 			rate[k] += runEvents(b, p, n, clients, 0).rate / 2
+			settle(b, temporalAddr, "a light load")
 			lat[k] = append(lat[k], runEvents(b, p, light, 1, 20*time.Millisecond).latencies...)
 		}
 		b.ReportMetric(rate[0], "one_deliveries/s")

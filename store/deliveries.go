@@ -125,30 +125,27 @@ type DeliveryUpdate struct {
 	Clean bool
 }
 
-// RecordAttempt stores an attempt and the delivery's new state atomically.
-// Re-running it for the same attempt number overwrites the earlier row, so
-// a retried activity cannot leave duplicates.
+// RecordAttempt stores an attempt and the delivery's new state atomically
+// (one round trip on PostgreSQL, see atomically). Re-running it for the
+// same attempt number overwrites the earlier row, so a retried activity
+// cannot leave duplicates. The attempt's generated ID is not read back.
 func (s *Store) RecordAttempt(ctx context.Context, a *models.Attempt, u DeliveryUpdate) error {
-	return translate(s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := upsertAttempt(tx, a); err != nil {
-			return err
-		}
-		fields := map[string]any{
-			"status": u.Status, "attempts": gorm.Expr("CASE WHEN attempts < ? THEN ? ELSE attempts END", a.Number, a.Number),
-			"last_status_code": u.LastStatusCode, "last_error": u.LastError,
-			"next_attempt_at": u.NextAttemptAt, "updated_at": Now(),
-		}
-		if u.Completed {
-			fields["completed_at"] = Now()
-		}
-		if err := tx.Model(&models.Delivery{}).Where("id = ?", a.ParentID).Updates(fields).Error; err != nil {
-			return err
-		}
-		if u.Healthy && u.Clean {
-			return nil
-		}
-		return recordHealth(tx, u.WebhookID, u.Healthy)
-	}))
+	fields := map[string]any{
+		"status": u.Status, "attempts": gorm.Expr("CASE WHEN attempts < ? THEN ? ELSE attempts END", a.Number, a.Number),
+		"last_status_code": u.LastStatusCode, "last_error": u.LastError,
+		"next_attempt_at": u.NextAttemptAt, "updated_at": Now(),
+	}
+	if u.Completed {
+		fields["completed_at"] = Now()
+	}
+	writes := []write{upsertAttemptWrite(a), func(tx *gorm.DB) *gorm.DB {
+		return tx.Model(&models.Delivery{}).Where("id = ?", a.ParentID).Updates(fields)
+	}}
+	// A success on an endpoint without a streak has nothing to end.
+	if u.WebhookID != "" && !(u.Healthy && u.Clean) {
+		writes = append(writes, healthWrite(u.WebhookID, u.Healthy))
+	}
+	return s.atomically(ctx, writes...)
 }
 
 // SetDeliveryStatus changes only the status, e.g. to cancelled or back to

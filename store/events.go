@@ -35,24 +35,34 @@ func (s *Store) CreateEvent(ctx context.Context, ev *models.Event, deliveries []
 }
 
 func (s *Store) createEvent(ctx context.Context, ev *models.Event, deliveries []models.Delivery, window time.Duration) (IngestResult, error) {
+	if ev.IdempotencyKey == nil {
+		// Nothing to read first: the event and its deliveries in one
+		// atomic write (one round trip on PostgreSQL).
+		writes := []write{func(tx *gorm.DB) *gorm.DB { return tx.Create(ev) }}
+		if len(deliveries) > 0 {
+			writes = append(writes, func(tx *gorm.DB) *gorm.DB { return tx.Create(&deliveries) })
+		}
+		if err := s.atomically(ctx, writes...); err != nil {
+			return IngestResult{}, err
+		}
+		return IngestResult{Event: *ev, Deliveries: deliveries}, nil
+	}
 	var out IngestResult
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if ev.IdempotencyKey != nil {
-			// Release the key if its event is older than the window.
-			if err := tx.Model(&models.Event{}).
-				Where("org_id = ? AND idempotency_key = ? AND created_at < ?", ev.OrgID, *ev.IdempotencyKey, Now().Add(-window)).
-				Update("idempotency_key", nil).Error; err != nil {
-				return err
-			}
-			var prior models.Event
-			err := tx.Where("org_id = ? AND idempotency_key = ?", ev.OrgID, *ev.IdempotencyKey).Take(&prior).Error
-			if err == nil {
-				out.Event, out.Duplicate = prior, true
-				return tx.Where("event_id = ?", prior.ID).Order("created_at, id").Find(&out.Deliveries).Error
-			}
-			if !errors.Is(err, gorm.ErrRecordNotFound) {
-				return err
-			}
+		// Release the key if its event is older than the window.
+		if err := tx.Model(&models.Event{}).
+			Where("org_id = ? AND idempotency_key = ? AND created_at < ?", ev.OrgID, *ev.IdempotencyKey, Now().Add(-window)).
+			Update("idempotency_key", nil).Error; err != nil {
+			return err
+		}
+		var prior models.Event
+		err := tx.Where("org_id = ? AND idempotency_key = ?", ev.OrgID, *ev.IdempotencyKey).Take(&prior).Error
+		if err == nil {
+			out.Event, out.Duplicate = prior, true
+			return tx.Where("event_id = ?", prior.ID).Order("created_at, id").Find(&out.Deliveries).Error
+		}
+		if !errors.Is(err, gorm.ErrRecordNotFound) {
+			return err
 		}
 		if err := tx.Create(ev).Error; err != nil {
 			return err

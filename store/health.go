@@ -9,23 +9,22 @@ import (
 	"github.com/switchboardhq/switchboard/models"
 )
 
-// recordHealth updates an endpoint's failing streak in the attempt's
-// transaction. Only the health columns are written; a success touches the
+// healthWrite updates an endpoint's failing streak in the attempt's
+// atomic write. Only the health columns are written; a success touches the
 // row only when a streak is open, so a healthy endpoint's deliveries do
 // not contend on its row.
-func recordHealth(tx *gorm.DB, webhookID string, healthy bool) error {
-	if webhookID == "" {
-		return nil
+func healthWrite(webhookID string, healthy bool) write {
+	return func(tx *gorm.DB) *gorm.DB {
+		q := tx.Model(&models.Webhook{}).Where("id = ?", webhookID)
+		if healthy {
+			return q.Where("failed_attempts > 0 OR failing_since IS NOT NULL").
+				Updates(map[string]any{"failing_since": nil, "failed_attempts": 0, "failing_notified_at": nil})
+		}
+		return q.Updates(map[string]any{
+			"failing_since":   gorm.Expr("COALESCE(failing_since, ?)", Now()),
+			"failed_attempts": gorm.Expr("failed_attempts + 1"),
+		})
 	}
-	q := tx.Model(&models.Webhook{}).Where("id = ?", webhookID)
-	if healthy {
-		return q.Where("failed_attempts > 0 OR failing_since IS NOT NULL").
-			Updates(map[string]any{"failing_since": nil, "failed_attempts": 0, "failing_notified_at": nil}).Error
-	}
-	return q.Updates(map[string]any{
-		"failing_since":   gorm.Expr("COALESCE(failing_since, ?)", Now()),
-		"failed_attempts": gorm.Expr("failed_attempts + 1"),
-	}).Error
 }
 
 // FailingEndpoints returns active endpoints whose failing streak began at

@@ -131,4 +131,70 @@ func TestSendPathConformance(t *testing.T) {
 			t.Fatalf("after a success: %d failed attempts", n)
 		}
 	})
+
+	conform(t, "an event without a key is stored with its deliveries in one atomic write", func(t *testing.T, st *store.Store) {
+		ctx := t.Context()
+		org, w := seedOrg(t, st)
+		ev := newEvent(org.ID, "", store.Now())
+		ds := []models.Delivery{delivery(ev, w.ID), delivery(ev, w.ID)}
+		res, err := st.CreateEvent(ctx, ev, ds, time.Hour)
+		if err != nil || res.Duplicate || res.Event.ID != ev.ID || len(res.Deliveries) != 2 {
+			t.Fatalf("create: %+v %v", res, err)
+		}
+		got, gotDs, err := st.GetEvent(ctx, org.ID, ev.ID)
+		if err != nil || string(got.Data) != string(ev.Data) || got.IdempotencyKey != nil || len(gotDs) != 2 ||
+			gotDs[0].AppID != "" || gotDs[0].ReplayOf != "" || gotDs[0].Status != models.StatusPending {
+			t.Fatalf("read back: %+v %+v %v", got, gotDs, err)
+		}
+		// A second event whose delivery reuses a stored delivery's ID: the
+		// delivery's insert fails, and the event's insert before it must
+		// not stay behind.
+		ev2 := newEvent(org.ID, "", store.Now())
+		dup := delivery(ev2, w.ID)
+		dup.ID = ds[0].ID
+		if _, err := st.CreateEvent(ctx, ev2, []models.Delivery{dup}, time.Hour); !errors.Is(err, models.ErrConflict) {
+			t.Fatalf("conflicting delivery: %v", err)
+		}
+		if _, _, err := st.GetEvent(ctx, org.ID, ev2.ID); !errors.Is(err, models.ErrNotFound) {
+			t.Fatalf("the event of the failed write: %v", err)
+		}
+		// No deliveries (no subscriber) is one statement.
+		ev3 := newEvent(org.ID, "", store.Now())
+		if _, err := st.CreateEvent(ctx, ev3, nil, time.Hour); err != nil {
+			t.Fatal(err)
+		}
+		if _, ds3, err := st.GetEvent(ctx, org.ID, ev3.ID); err != nil || len(ds3) != 0 {
+			t.Fatalf("event without deliveries: %v %v", ds3, err)
+		}
+	})
+
+	conform(t, "an attempt is recorded with its delivery's state in one atomic write", func(t *testing.T, st *store.Store) {
+		ctx := t.Context()
+		org, w := seedOrg(t, st)
+		ev := newEvent(org.ID, "", store.Now())
+		d := delivery(ev, w.ID)
+		if _, err := st.CreateEvent(ctx, ev, []models.Delivery{d}, time.Hour); err != nil {
+			t.Fatal(err)
+		}
+		next := store.Now().Add(time.Minute)
+		a := &models.Attempt{ParentID: d.ID, Number: 1, URL: "https://a.example", ResponseStatus: 503, Error: "http_503", CreatedAt: store.Now()}
+		u := store.DeliveryUpdate{Status: models.StatusRetrying, LastStatusCode: 503, LastError: "http_503", NextAttemptAt: &next, WebhookID: w.ID}
+		if err := st.RecordAttempt(ctx, a, u); err != nil {
+			t.Fatal(err)
+		}
+		// The same attempt again (a retried activity) overwrites its row.
+		a.ResponseStatus = 502
+		if err := st.RecordAttempt(ctx, a, u); err != nil {
+			t.Fatal(err)
+		}
+		got, err := st.DeliveryToSendByID(ctx, d.ID)
+		if err != nil || got.Delivery.Status != models.StatusRetrying || got.Delivery.Attempts != 1 || got.Delivery.LastStatusCode != 503 ||
+			got.Delivery.NextAttemptAt == nil || got.Webhook == nil || got.Webhook.FailedAttempts < 1 || got.Webhook.FailingSince == nil {
+			t.Fatalf("after the failed attempt: %+v %v", got, err)
+		}
+		attempts, err := st.Attempts(ctx, d.ID)
+		if err != nil || len(attempts) != 1 || attempts[0].ResponseStatus != 502 {
+			t.Fatalf("attempts: %+v %v", attempts, err)
+		}
+	})
 }

@@ -59,7 +59,7 @@ func (a *Activities) ClickVerifyApp(ctx context.Context, in contracts.ClickVerif
 		}
 		res := a.Outbound.Do(ctx, outbound.Request{
 			Target: target, Kind: "click_verification", MessageID: v.ID, Body: body,
-			Timeout: cmp.Or(in.Timeout, app.Timeout()), ResponseLimit: clickAnswerLimit,
+			Timeout: a.clickTimeout(in, app), ResponseLimit: clickAnswerLimit,
 		})
 		row.Verified, row.Reason = ClickAnswer(res)
 		row.RequestHeaders, row.StatusCode, row.DurationMicros = res.RequestHeaders, res.Status, res.Duration.Microseconds()
@@ -88,6 +88,16 @@ func (a *Activities) ClickVerifyApp(ctx context.Context, in contracts.ClickVerif
 		a.OnClickVerified(v.ID)
 	}
 	return out, nil
+}
+
+// clickTimeout is the app call's timeout: the app's own, cut to what is
+// left until in.CallBy (see contracts.ClickVerifyAppInput).
+func (a *Activities) clickTimeout(in contracts.ClickVerifyAppInput, app models.App) time.Duration {
+	timeout := cmp.Or(in.Timeout, app.Timeout())
+	if left := in.CallBy.Sub(a.Now()); !in.CallBy.IsZero() && left > 0 && left < timeout {
+		return left
+	}
+	return timeout
 }
 
 // clickStoredWait bounds how long ClickVerifyApp waits for the

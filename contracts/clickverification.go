@@ -27,6 +27,13 @@ type ClickVerifyAppInput struct {
 	AppID          string
 	// Timeout is the app's HTTP timeout (its timeout_ms).
 	Timeout time.Duration
+	// CallBy is when the app's call ends at the latest: the request's
+	// arrival plus Timeout, so the time the workflow's start took comes
+	// out of the app's timeout instead of being added to the caller's
+	// wait. Zero in workflows started before it: Timeout counts from the
+	// activity's start. A CallBy already past (a workflow re-driven
+	// later) gives the app its whole Timeout again.
+	CallBy time.Time `json:",omitzero"`
 }
 
 // ClickVerifyAppResult is one app's outcome: a failed call is an outcome

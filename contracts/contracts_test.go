@@ -59,6 +59,8 @@ func TestWireFormat(t *testing.T) {
 			`{"AppID":"app_1","Verified":true,"Reason":"timeout","StatusCode":0,"DurationMicros":2}`},
 		{"FinishClickVerificationInput", FinishClickVerificationInput{VerificationID: "cvf_1", Outcomes: []ClickVerifyAppResult{{AppID: "app_1"}}},
 			`{"VerificationID":"cvf_1","Outcomes":[{"AppID":"app_1","Verified":false,"Reason":"","StatusCode":0,"DurationMicros":0}]}`},
+		{"ClickVerifyAppInput with CallBy", ClickVerifyAppInput{VerificationID: "cvf_1", AppID: "app_1", Timeout: 1, CallBy: time.Date(2026, 12, 4, 10, 0, 0, 5e6, time.UTC)},
+			`{"VerificationID":"cvf_1","AppID":"app_1","Timeout":1,"CallBy":"2026-12-04T10:00:00.005Z"}`},
 		{"ClickVerificationWorkflowResult", ClickVerificationWorkflowResult{Verified: false, Reason: "rejected"},
 			`{"Verified":false,"Reason":"rejected"}`},
 		{"AppSampleWorkflowInput", AppSampleWorkflowInput{Send: AppSampleActivityInput{OrgID: "org_1", AppID: "app_1", Action: "event", MessageID: "smp_1", Timeout: 1}},

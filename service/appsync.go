@@ -86,7 +86,9 @@ type ClickAppAnswer struct {
 }
 
 // budgetMargin is what the caller waits beyond the slowest app's timeout:
-// the time to store the last outcome and notice it.
+// the time to store the last outcome and notice it. The apps' calls end
+// by the request's arrival plus their timeout (ClickVerifyAppInput.CallBy),
+// so the workflow's start does not eat into it.
 const budgetMargin = 50 * time.Millisecond
 
 // VerifyClick asks every enabled app with click_reward_verification
@@ -112,7 +114,7 @@ func (s *AppSync) VerifyClick(ctx context.Context, orgID string, variables map[s
 	for i, a := range apps {
 		rows[i] = models.ClickVerificationApp{VerificationID: v.ID, AppID: a.ID, Status: models.ClickAppPending,
 			Verified: true, Reason: models.ClickReasonTimeout, URL: "", CreatedAt: v.CreatedAt}
-		in.Apps[i] = contracts.ClickVerifyAppInput{VerificationID: v.ID, AppID: a.ID, Timeout: a.Timeout()}
+		in.Apps[i] = contracts.ClickVerifyAppInput{VerificationID: v.ID, AppID: a.ID, Timeout: a.Timeout(), CallBy: start.Add(a.Timeout())}
 		budget = max(budget, a.Timeout())
 	}
 	// The decision must be stored even if the caller goes away now.

@@ -1,13 +1,14 @@
 package api
 
 import (
-	"fmt"
 	"io"
 	"net/http"
 	"sync/atomic"
 	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/switchboardhq/switchboard/live"
 )
 
 // bodyDeadline adapts the server's read deadline (HTTP_READ_TIMEOUT, which
@@ -60,25 +61,9 @@ func (b *eofBody) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// streamDeadlines exempts an event stream from the server's write deadline
-// (HTTP_WRITE_TIMEOUT), which would otherwise end every stream after that
-// long; the stream's keepalive writes detect a vanished client instead.
-func streamDeadlines(c *gin.Context) {
-	rc := http.NewResponseController(c.Writer)
-	_ = rc.SetWriteDeadline(time.Time{})
-	_ = rc.SetReadDeadline(time.Time{})
-}
-
-// startStream answers the headers of a Server-Sent Events stream: no
-// write deadline, no caching, and no buffering by an nginx in front.
-func startStream(c *gin.Context) {
-	streamDeadlines(c)
-	h := c.Writer.Header()
-	h.Set("Content-Type", "text/event-stream")
-	h.Set("Cache-Control", "no-cache")
-	h.Set("X-Accel-Buffering", "no")
-	c.Status(http.StatusOK)
-}
+// startStream answers the headers of a Server-Sent Events stream
+// (live.StartStream: no deadlines, no caching, no proxy buffering).
+func startStream(c *gin.Context) { live.StartStream(c.Writer) }
 
 // awaitStream waits for the stream's next notification or keepalive tick
 // (writing the keepalive comment, so proxies keep it open and a gone
@@ -93,10 +78,9 @@ func awaitStream(c *gin.Context, notify <-chan struct{}, tick <-chan time.Time, 
 		return false
 	case <-notify:
 	case <-tick:
-		if _, err := fmt.Fprint(c.Writer, ": keepalive\n\n"); err != nil {
+		if live.Keepalive(c.Writer, http.NewResponseController(c.Writer)) != nil {
 			return false
 		}
-		c.Writer.Flush()
 	}
 	return true
 }

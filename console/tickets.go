@@ -3,13 +3,13 @@ package console
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
 
+	"github.com/switchboardhq/switchboard/live"
 	"github.com/switchboardhq/switchboard/models"
 	"github.com/switchboardhq/switchboard/service"
 	"github.com/switchboardhq/switchboard/store"
@@ -92,16 +92,7 @@ func (c *console) customerEvents(w http.ResponseWriter, r *http.Request, s *sess
 	if err != nil {
 		return err
 	}
-	rc := http.NewResponseController(w)
-	// Exempt the stream from the server's deadlines; keepalives notice a
-	// vanished client instead.
-	_ = rc.SetWriteDeadline(time.Time{})
-	_ = rc.SetReadDeadline(time.Time{})
-	h := w.Header()
-	h.Set("Content-Type", "text/event-stream")
-	h.Set("Cache-Control", "no-cache")
-	h.Set("X-Accel-Buffering", "no")
-	w.WriteHeader(http.StatusOK)
+	rc := live.StartStream(w)
 	if c.writeCard(w, rc, p) != nil {
 		return nil
 	}
@@ -123,7 +114,7 @@ func (c *console) customerEvents(w http.ResponseWriter, r *http.Request, s *sess
 			if cur, _, err := c.loadSession(r); err != nil || cur == nil {
 				return nil
 			}
-			if _, err := fmt.Fprint(w, ": keepalive\n\n"); err != nil || rc.Flush() != nil {
+			if live.Keepalive(w, rc) != nil {
 				return nil
 			}
 		}

@@ -22,9 +22,11 @@ type write func(db *gorm.DB) *gorm.DB
 // under load each round trip waits for the database backend and this
 // process to be scheduled again, and that wait is the tail of the answer.
 //
-// Only for writes that read nothing back: rows GORM would scan from a
-// RETURNING clause (columns with database defaults left zero) are
-// discarded, so every column they return must default to its zero value.
+// Only for writes whose callers read nothing back: what GORM would scan
+// from a RETURNING clause (an auto-increment ID, a column with a database
+// default left zero) is discarded, so the caller's structs keep the values
+// they had: an auto-increment ID stays 0, and a defaulted column must
+// default to its zero value.
 func (s *Store) atomically(ctx context.Context, writes ...write) error {
 	if s.dialect != "postgres" {
 		return translate(s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {

@@ -98,8 +98,3 @@ func (s *Store) GetEvent(ctx context.Context, orgID, id string) (models.Event, [
 	err = s.db.WithContext(ctx).Where("event_id = ?", id).Order("created_at, id").Find(&ds).Error
 	return ev, ds, translate(err)
 }
-
-// EventByID loads an event regardless of org, for activities.
-func (s *Store) EventByID(ctx context.Context, id string) (models.Event, error) {
-	return first[models.Event](ctx, s.db, "id = ?", id)
-}

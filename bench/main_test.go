@@ -77,6 +77,14 @@ func TestMain(m *testing.M) {
 	if len(temporalExtraArgs) > 0 {
 		fmt.Fprintf(os.Stderr, "bench: extra server flags %q\n", temporalExtraArgs)
 	}
+	if v := os.Getenv("BENCH_TEMPORAL_GOGC"); v != "" {
+		// Prices the dev server's collector target against devserver.Env's
+		// default: the server inherits a GOGC set here (devserver.Env
+		// keeps a set one), and this process's runtime read its own at
+		// start, so only the server changes.
+		_ = os.Setenv("GOGC", v)
+		fmt.Fprintf(os.Stderr, "bench: dev server GOGC=%s\n", v)
+	}
 	code := harness.RunWithTemporalFile(m, "bench", dbFile, func(s *testsuite.DevServer) {
 		temporalServer, temporalAddr = s, s.FrontendHostPort()
 	}, temporalExtraArgs...)

@@ -272,6 +272,7 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 
 	stderrTail := &tailBuffer{max: 8 << 10}
 	cmd := exec.Command(bin, o.args()...)
+	cmd.Env = append(os.Environ(), Env()...)
 	cmd.Stdout = o.Stdout
 	cmd.Stderr = stderrTail
 	if o.Stderr != nil {

@@ -1,6 +1,7 @@
 package devserver_test
 
 import (
+	"cmp"
 	"context"
 	"net"
 	"net/http"
@@ -67,6 +68,13 @@ func TestComposeMatchesExtraArgs(t *testing.T) {
 	require.Equal(t, attrs, strings.Count(string(script), "--name "), "create-search-attributes.sh registers extra attributes")
 }
 
+func TestEnv(t *testing.T) {
+	t.Setenv("GOGC", "150") // restored after the test
+	require.Empty(t, devserver.Env(), "a GOGC the user set is inherited, not replaced")
+	require.NoError(t, os.Unsetenv("GOGC"))
+	require.Equal(t, []string{"GOGC=200"}, devserver.Env())
+}
+
 func TestFreePort(t *testing.T) {
 	p, err := devserver.FreePort()
 	require.NoError(t, err)
@@ -108,6 +116,9 @@ func TestStartPersistent(t *testing.T) {
 	}()
 	require.Equal(t, "127.0.0.1:"+strconv.Itoa(opts.Port), srv.Address())
 	require.Equal(t, "127.0.0.1:"+strconv.Itoa(opts.UIPort), srv.UIAddress())
+	env, err := testenv.DevServerEnviron(strconv.Itoa(opts.Port))
+	require.NoError(t, err)
+	require.Contains(t, env, "GOGC="+cmp.Or(os.Getenv("GOGC"), "200"), "the server's collector target (devserver.Env)")
 
 	c, err := client.DialContext(ctx, client.Options{HostPort: srv.Address(), Namespace: "switchboard"})
 	require.NoError(t, err)

@@ -25,6 +25,8 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -104,6 +106,7 @@ func StartTemporalFile(ctx context.Context, dbFile string, extraArgs ...string) 
 		extra = append(extra, devserver.SQLiteFileArgs()...)
 	}
 	extra = append(extra, extraArgs...)
+	restore := withDevServerEnv()
 	srv, err := testsuite.StartDevServer(ctx, testsuite.DevServerOptions{
 		ExistingPath: bin,
 		ClientOptions: &client.Options{
@@ -122,10 +125,36 @@ func StartTemporalFile(ctx context.Context, dbFile string, extraArgs ...string) 
 		Stdout: io.Discard,
 		Stderr: os.Stderr,
 	})
+	restore()
 	if err != nil {
 		return nil, fmt.Errorf("testenv: starting Temporal dev server (%s): %w", bin, err)
 	}
 	return srv, nil
+}
+
+// devServerEnvMu serializes withDevServerEnv's set and restore.
+var devServerEnvMu sync.Mutex
+
+// withDevServerEnv puts devserver.Env's variables (GOGC, as `switchboard
+// dev` runs its server) into this process's environment until the
+// returned func is called: testsuite.DevServerOptions has no environment
+// of its own, and the server it starts inherits this process's. The test
+// binary's runtime read its own GOGC when it started, so only the server
+// sees the value.
+func withDevServerEnv() (restore func()) {
+	devServerEnvMu.Lock()
+	added := devserver.Env()
+	for _, kv := range added {
+		k, v, _ := strings.Cut(kv, "=")
+		_ = os.Setenv(k, v)
+	}
+	return func() {
+		for _, kv := range added {
+			k, _, _ := strings.Cut(kv, "=")
+			_ = os.Unsetenv(k) // Env adds only variables that were unset
+		}
+		devServerEnvMu.Unlock()
+	}
 }
 
 // Temporal is StartTemporal for a single test: it fails t if the server

@@ -2,6 +2,7 @@ package testenv_test
 
 import (
 	"context"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -56,6 +57,20 @@ func TestStartTemporal(t *testing.T) {
 		require.Equal(t, typ, got, name)
 		require.Equal(t, enumspb.INDEXED_VALUE_TYPE_KEYWORD, got, name)
 	}
+
+	// The server runs with devserver.Env, as `switchboard dev` runs it,
+	// and this process's environment is as it was.
+	_, port, err := net.SplitHostPort(srv.FrontendHostPort())
+	require.NoError(t, err)
+	env, err := testenv.DevServerEnviron(port)
+	require.NoError(t, err)
+	gogc, set := os.LookupEnv("GOGC")
+	if !set {
+		gogc = "200"
+	}
+	require.Contains(t, env, "GOGC="+gogc)
+	_, setNow := os.LookupEnv("GOGC")
+	require.Equal(t, set, setNow, "GOGC in the test process's environment after the start")
 }
 
 func TestStartTemporalWithoutBinary(t *testing.T) {

@@ -31,6 +31,7 @@ func TestExtraArgs(t *testing.T) {
 		"--search-attribute", "SwitchboardOrg=Keyword",
 		"--search-attribute", "SwitchboardStatus=Keyword",
 		"--dynamic-config-value", "history.transferProcessorMaxPollRPS=1000",
+		"--dynamic-config-value", "history.visibilityProcessorMaxPollRPS=100",
 		"--dynamic-config-value", "matching.numTaskqueueReadPartitions=1",
 		"--dynamic-config-value", "matching.numTaskqueueWritePartitions=1",
 		"--dynamic-config-value", "system.enableActivityEagerExecution=true",

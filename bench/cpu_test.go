@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/switchboardhq/switchboard/internal/testenv"
 )
 
 // cpu is the CPU time (user + system) used so far by the processes a run
@@ -26,7 +28,7 @@ const clockTick = 10 * time.Millisecond
 func readCPU(b *testing.B, temporalAddr string) cpu {
 	var out cpu
 	out.bench = procCPU(b, "self")
-	port := temporalAddr[strings.LastIndexByte(temporalAddr, ':')+1:]
+	devPID, _ := testenv.DevServerPID(temporalAddr[strings.LastIndexByte(temporalAddr, ':')+1:])
 	dirs, _ := filepath.Glob("/proc/[0-9]*")
 	for _, dir := range dirs {
 		pid := filepath.Base(dir)
@@ -38,8 +40,7 @@ func readCPU(b *testing.B, temporalAddr string) cpu {
 		case "postgres":
 			out.postgres += procCPU(b, pid)
 		case "temporal":
-			cmd, _ := os.ReadFile(filepath.Join(dir, "cmdline"))
-			if bytes.Contains(cmd, []byte("start-dev")) && bytes.Contains(cmd, []byte("\x00--port\x00"+port+"\x00")) {
+			if pid == devPID {
 				out.temporal += procCPU(b, pid)
 			}
 		case "temporal-server": // comm of bin/temporal-server

@@ -1,13 +1,14 @@
 // Package devserver runs the Temporal CLI's development server
 // (`temporal server start-dev`) as a child process, configured the way
 // Switchboard needs it: Switchboard's custom search attributes registered up
-// front and a few dynamic-config values that remove latency the single-shard
-// dev server would otherwise add to every delivery.
+// front, a few dynamic-config values that remove latency the single-shard
+// dev server would otherwise add to every delivery, and a garbage-collector
+// target that lowers its CPU per workflow (Env, env.go).
 //
 // `switchboard dev` uses Start; the integration-test harness
-// (internal/testenv) reuses ExtraArgs with the SDK's testsuite.StartDevServer
-// so that tests and local development run against an identically configured
-// server.
+// (internal/testenv) reuses ExtraArgs and Env with the SDK's
+// testsuite.StartDevServer so that tests and local development run
+// against an identically configured server.
 package devserver
 
 import (

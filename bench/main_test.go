@@ -54,6 +54,15 @@ func TestMain(m *testing.M) {
 		// A plain `go test ./...` runs no benchmark here: skip the server.
 		os.Exit(m.Run())
 	}
+	if v := os.Getenv("BENCH_TEMPORAL_GOGC"); v != "" {
+		// Prices the Temporal server's collector target (the dev
+		// server's default is devserver.Env's; the production server's
+		// the Go default): either server inherits a GOGC set here
+		// (devserver.Env keeps a set one), and this process's runtime
+		// read its own at start, so only the server changes.
+		_ = os.Setenv("GOGC", v)
+		fmt.Fprintf(os.Stderr, "bench: Temporal server GOGC=%s\n", v)
+	}
 	if os.Getenv("BENCH_TEMPORAL") == "production" {
 		os.Exit(runOnProduction(m))
 	}
@@ -76,14 +85,6 @@ func TestMain(m *testing.M) {
 	temporalExtraArgs = strings.Fields(os.Getenv("BENCH_TEMPORAL_ARGS"))
 	if len(temporalExtraArgs) > 0 {
 		fmt.Fprintf(os.Stderr, "bench: extra server flags %q\n", temporalExtraArgs)
-	}
-	if v := os.Getenv("BENCH_TEMPORAL_GOGC"); v != "" {
-		// Prices the dev server's collector target against devserver.Env's
-		// default: the server inherits a GOGC set here (devserver.Env
-		// keeps a set one), and this process's runtime read its own at
-		// start, so only the server changes.
-		_ = os.Setenv("GOGC", v)
-		fmt.Fprintf(os.Stderr, "bench: dev server GOGC=%s\n", v)
 	}
 	code := harness.RunWithTemporalFile(m, "bench", dbFile, func(s *testsuite.DevServer) {
 		temporalServer, temporalAddr = s, s.FrontendHostPort()

@@ -70,7 +70,7 @@ var dynamicConfig = []string{
 	// at once, and that burst lands on whatever call is in flight: back
 	// to back, one click verification in five or six was slow, 50 ms
 	// apart. At 100 a burst is at most 10 ms of records: the click
-	// overhead's p99 fell by 5–9 ms (21–30 to 17–24 ms), for 5–8 % more
+	// overhead's p99 fell by 5–9 ms (21–30 to 17–25 ms), for 5–8 % more
 	// server CPU per delivery; 50 left more of the tail, 250 and 1000 took no
 	// more of it and cost 15–25 % (README, Benchmarks: settings table).
 	"history.visibilityProcessorMaxPollRPS=100",

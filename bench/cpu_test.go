@@ -28,7 +28,7 @@ const clockTick = 10 * time.Millisecond
 func readCPU(b *testing.B, temporalAddr string) cpu {
 	var out cpu
 	out.bench = procCPU(b, "self")
-	devPID, _ := testenv.DevServerPID(temporalAddr[strings.LastIndexByte(temporalAddr, ':')+1:])
+	port := temporalAddr[strings.LastIndexByte(temporalAddr, ':')+1:]
 	dirs, _ := filepath.Glob("/proc/[0-9]*")
 	for _, dir := range dirs {
 		pid := filepath.Base(dir)
@@ -40,7 +40,8 @@ func readCPU(b *testing.B, temporalAddr string) cpu {
 		case "postgres":
 			out.postgres += procCPU(b, pid)
 		case "temporal":
-			if pid == devPID {
+			// Only processes named temporal have their command line read.
+			if cmd, _ := os.ReadFile(filepath.Join(dir, "cmdline")); testenv.IsDevServer(cmd, port) {
 				out.temporal += procCPU(b, pid)
 			}
 		case "temporal-server": // comm of bin/temporal-server

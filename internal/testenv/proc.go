@@ -8,15 +8,22 @@ import (
 	"strings"
 )
 
-// DevServerPID returns the pid of the running dev server (`temporal
-// server start-dev`) whose frontend listens on port, found in /proc by
-// its command line; ok is false if there is none.
+// IsDevServer reports whether cmdline, a process's /proc/PID/cmdline, is
+// the dev server (`temporal server start-dev`) whose frontend listens on
+// port.
+func IsDevServer(cmdline []byte, port string) bool {
+	return bytes.Contains(cmdline, []byte("\x00start-dev\x00")) &&
+		bytes.Contains(cmdline, []byte("\x00--port\x00"+port+"\x00"))
+}
+
+// DevServerPID returns the pid of the running dev server whose frontend
+// listens on port, found in /proc by its command line; ok is false if
+// there is none.
 func DevServerPID(port string) (pid string, ok bool) {
 	dirs, _ := filepath.Glob("/proc/[0-9]*")
 	for _, dir := range dirs {
 		cmd, err := os.ReadFile(filepath.Join(dir, "cmdline"))
-		if err == nil && bytes.Contains(cmd, []byte("\x00start-dev\x00")) &&
-			bytes.Contains(cmd, []byte("\x00--port\x00"+port+"\x00")) {
+		if err == nil && IsDevServer(cmd, port) {
 			return filepath.Base(dir), true
 		}
 	}

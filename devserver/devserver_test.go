@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -170,7 +171,7 @@ func TestStartPersistent(t *testing.T) {
 	// Restarting on the same file finds the workflow started above.
 	srv, err = devserver.Start(ctx, opts)
 	require.NoError(t, err)
-	defer func() { require.NoError(t, srv.Stop()) }()
+	defer func() { _ = srv.Stop() }()
 	c, err = client.DialContext(ctx, client.Options{HostPort: srv.Address(), Namespace: "switchboard"})
 	require.NoError(t, err)
 	defer c.Close()
@@ -184,6 +185,28 @@ func TestStartPersistent(t *testing.T) {
 			Namespace: "switchboard", Query: `SwitchboardOrg IN ("org_before", "org_after")`})
 		return err == nil && len(res.GetExecutions()) == 2
 	}, 30*time.Second, 200*time.Millisecond, "both runs found by their search attribute")
+
+	// A server killed outright keeps what it committed: SQLiteFileArgs
+	// leaves flushing to the OS (synchronous=OFF), and a process that ends
+	// in any way still leaves its writes to the OS. The restart recovers
+	// the file from its WAL and finds both runs.
+	pidText, ok := testenv.DevServerPID(strconv.Itoa(opts.Port))
+	require.True(t, ok, "the dev server's process")
+	pid, err := strconv.Atoi(pidText)
+	require.NoError(t, err)
+	require.NoError(t, syscall.Kill(pid, syscall.SIGKILL))
+	<-srv.Done()
+	require.FileExists(t, dbFile+"-wal", "a killed server leaves its WAL for the next start to recover")
+	srv, err = devserver.Start(ctx, opts)
+	require.NoError(t, err)
+	defer func() { require.NoError(t, srv.Stop()) }()
+	c2, err := client.DialContext(ctx, client.Options{HostPort: srv.Address(), Namespace: "switchboard"})
+	require.NoError(t, err)
+	defer c2.Close()
+	for _, id := range []string{"persisted", "after-restart"} {
+		_, err = c2.DescribeWorkflowExecution(ctx, id, "")
+		require.NoError(t, err, "%s after SIGKILL and restart", id)
+	}
 }
 
 func TestStartPortInUse(t *testing.T) {

@@ -151,3 +151,29 @@ func TestComposeConnectionBudget(t *testing.T) {
 			temporal, switchboard, spare, limit)
 	}
 }
+
+// TestComposeTemporalPlugin: the compose stack's Temporal server uses the
+// persistence plugin the production benchmarks measured
+// (testenv.TemporalSQLPlugin), and the image's entrypoint accepts it: its
+// config template (docker/config_template.yaml of the pinned server
+// version) names every DB value it renders a PostgreSQL store for.
+func TestComposeTemporalPlugin(t *testing.T) {
+	db := defaulted(load(t).Services["temporal"].Environment["DB"])
+	if db != testenv.TemporalSQLPlugin {
+		t.Fatalf("docker-compose.yml: temporal DB=%q, the benchmarks run %q (internal/testenv.TemporalSQLPlugin)", db, testenv.TemporalSQLPlugin)
+	}
+	dir, err := testenv.TemporalServerModuleDir(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl, err := os.ReadFile(filepath.Join(dir, "docker", "config_template.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(tmpl), "\n") {
+		if strings.Contains(line, "eq $db") && strings.Contains(line, `"postgres12"`) && strings.Contains(line, strconv.Quote(db)) {
+			return
+		}
+	}
+	t.Fatalf("the server image's config template (%s) renders no PostgreSQL store for DB=%q", testenv.TemporalServerVersion, db)
+}

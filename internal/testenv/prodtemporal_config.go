@@ -28,7 +28,7 @@ func serverConfig(ports []int, pgHost, user, password, mainDB, visDB, dynamicCon
 	q := func(s string) string { b, _ := json.Marshal(s); return string(b) } // a YAML double-quoted scalar
 	store := func(db string, conns int) string {
 		return fmt.Sprintf(`      sql:
-        pluginName: "postgres12"
+        pluginName: %s
         databaseName: %s
         connectAddr: %s
         connectProtocol: "tcp"
@@ -37,7 +37,7 @@ func serverConfig(ports []int, pgHost, user, password, mainDB, visDB, dynamicCon
         maxConns: %d
         maxIdleConns: %d
         maxConnLifetime: "1h"
-`, q(db), q(pgHost), q(user), q(password), conns, conns)
+`, q(TemporalSQLPlugin), q(db), q(pgHost), q(user), q(password), conns, conns)
 	}
 	service := func(name string, grpc, membership int, extra string) string {
 		return fmt.Sprintf("  %s:\n    rpc:\n      grpcPort: %d\n      membershipPort: %d\n      bindOnIP: \"127.0.0.1\"\n%s", name, grpc, membership, extra)
@@ -119,6 +119,21 @@ dynamicConfigClient:
 // temporalSchemaRoot is schema/postgresql/v12 of the server module in the
 // module cache (downloaded through the module proxy if missing).
 func temporalSchemaRoot(ctx context.Context) (string, error) {
+	dir, err := TemporalServerModuleDir(ctx)
+	if err != nil {
+		return "", err
+	}
+	root := filepath.Join(dir, "schema", "postgresql", "v12")
+	if _, err := os.Stat(filepath.Join(root, "temporal", "versioned")); err != nil {
+		return "", fmt.Errorf("testenv: Temporal schema files missing: %w", err)
+	}
+	return root, nil
+}
+
+// TemporalServerModuleDir is the module cache's copy of
+// go.temporal.io/server at TemporalServerVersion (downloaded if missing):
+// its schema files and the docker config template the image renders.
+func TemporalServerModuleDir(ctx context.Context) (string, error) {
 	mod := "go.temporal.io/server@" + TemporalServerVersion
 	cmd := exec.CommandContext(ctx, "go", "mod", "download", "-json", mod)
 	cmd.Dir = os.TempDir() // outside this module: its go.mod and go.sum stay as they are
@@ -126,17 +141,13 @@ func temporalSchemaRoot(ctx context.Context) (string, error) {
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
-		return "", fmt.Errorf("testenv: go mod download %s (for the Temporal schema files): %w\n%s%s", mod, err, out, stderr.String())
+		return "", fmt.Errorf("testenv: go mod download %s: %w\n%s%s", mod, err, out, stderr.String())
 	}
 	var info struct{ Dir, Error string }
 	if err := json.Unmarshal(out, &info); err != nil || info.Dir == "" {
 		return "", fmt.Errorf("testenv: go mod download %s: no module directory in %q (%v)", mod, out, err)
 	}
-	root := filepath.Join(info.Dir, "schema", "postgresql", "v12")
-	if _, err := os.Stat(filepath.Join(root, "temporal", "versioned")); err != nil {
-		return "", fmt.Errorf("testenv: Temporal schema files missing: %w", err)
-	}
-	return root, nil
+	return info.Dir, nil
 }
 
 // postgresBase is the server URL Postgres uses, with the host, user and

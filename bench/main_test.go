@@ -56,10 +56,10 @@ func TestMain(m *testing.M) {
 	}
 	if v := os.Getenv("BENCH_TEMPORAL_GOGC"); v != "" {
 		// Prices the Temporal server's collector target (the dev
-		// server's default is devserver.Env's; the production server's
-		// the Go default): either server inherits a GOGC set here
-		// (devserver.Env keeps a set one), and this process's runtime
-		// read its own at start, so only the server changes.
+		// server's default is devserver.Env's, the production server's
+		// testenv.TemporalServerGOGC): either server inherits a GOGC set
+		// here (both keep a set one), and this process's runtime read
+		// its own at start, so only the server changes.
 		_ = os.Setenv("GOGC", v)
 		fmt.Fprintf(os.Stderr, "bench: Temporal server GOGC=%s\n", v)
 	}

@@ -177,3 +177,15 @@ func TestComposeTemporalPlugin(t *testing.T) {
 	}
 	t.Fatalf("the server image's config template (%s) renders no PostgreSQL store for DB=%q", testenv.TemporalServerVersion, db)
 }
+
+// TestComposeTemporalGC: the compose stack's Temporal server runs with the
+// collector settings the production benchmarks measured
+// (testenv.TemporalServerGOGC and TemporalServerGOMEMLIMIT).
+func TestComposeTemporalGC(t *testing.T) {
+	env := load(t).Services["temporal"].Environment
+	for name, want := range map[string]string{"GOGC": testenv.TemporalServerGOGC, "GOMEMLIMIT": testenv.TemporalServerGOMEMLIMIT} {
+		if got := defaulted(env[name]); got != want {
+			t.Errorf("docker-compose.yml: temporal %s defaults to %q, the benchmarks run %q (internal/testenv)", name, got, want)
+		}
+	}
+}

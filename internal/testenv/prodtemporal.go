@@ -185,6 +185,7 @@ func StartProductionTemporal(ctx context.Context) (_ *ProdTemporal, err error) {
 	// with (no authorizer) instead of logging a warning about it.
 	s.cmd = exec.Command(server, "--root", dir, "--config", "config", "--allow-no-auth", "start")
 	s.cmd.Stdout, s.cmd.Stderr = logFile, logFile
+	s.cmd.Env = productionServerEnv()
 	if err := s.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("testenv: starting %s: %w", server, err)
 	}

@@ -74,6 +74,12 @@ func TestEnv(t *testing.T) {
 	require.Empty(t, devserver.Env(), "a GOGC the user set is inherited, not replaced")
 	require.NoError(t, os.Unsetenv("GOGC"))
 	require.Equal(t, []string{"GOGC=200"}, devserver.Env())
+
+	// Each pair on its own: a set name (even empty) is left out.
+	t.Setenv("GOMEMLIMIT", "")
+	require.Equal(t, []string{"GOGC=400"}, devserver.EnvDefaults("GOGC", "400", "GOMEMLIMIT", "2GiB"))
+	require.NoError(t, os.Unsetenv("GOMEMLIMIT"))
+	require.Equal(t, []string{"GOGC=400", "GOMEMLIMIT=2GiB"}, devserver.EnvDefaults("GOGC", "400", "GOMEMLIMIT", "2GiB"))
 }
 
 func TestFreePort(t *testing.T) {

@@ -20,8 +20,20 @@ const gcPercent = 200
 // case the child inherits that value (a user who tunes the collector
 // gets what they asked for).
 func Env() []string {
-	if _, set := os.LookupEnv("GOGC"); set {
-		return nil
+	return EnvDefaults("GOGC", strconv.Itoa(gcPercent))
+}
+
+// EnvDefaults returns "NAME=value" for each name, value pair whose name
+// this process's environment does not set (even empty), for a child
+// process that inherits the rest: a default that never overrides what the
+// user set. Env uses it for the dev server, internal/testenv for the
+// production server it starts.
+func EnvDefaults(pairs ...string) []string {
+	var out []string
+	for i := 0; i+1 < len(pairs); i += 2 {
+		if _, set := os.LookupEnv(pairs[i]); !set {
+			out = append(out, pairs[i]+"="+pairs[i+1])
+		}
 	}
-	return []string{"GOGC=" + strconv.Itoa(gcPercent)}
+	return out
 }

@@ -135,13 +135,8 @@ const (
 // process's, with the collector settings above where it sets none (a GOGC
 // set here, e.g. by BENCH_TEMPORAL_GOGC, is kept).
 func productionServerEnv() []string {
-	env := os.Environ()
-	for _, kv := range [][2]string{{"GOGC", TemporalServerGOGC}, {"GOMEMLIMIT", TemporalServerGOMEMLIMIT}} {
-		if _, set := os.LookupEnv(kv[0]); !set {
-			env = append(env, kv[0]+"="+kv[1])
-		}
-	}
-	return env
+	return append(os.Environ(), devserver.EnvDefaults(
+		"GOGC", TemporalServerGOGC, "GOMEMLIMIT", TemporalServerGOMEMLIMIT)...)
 }
 
 // temporalSchemaRoot is schema/postgresql/v12 of the server module in the
